@@ -1,0 +1,49 @@
+"""Every moderation verb, one function each. The only code that writes moderation state.
+
+Each action takes keyword-only typed arguments including `actor` (an EndUser, or None for the system), locks
+what it changes, returns early when the target state already holds, writes the ModerationLog row in the
+same transaction, and records its events in the outbox (delivered after commit).
+"""
+
+from .bans import ban_user, expire_ban, unban_user
+from .blocks import block_user, unblock_user
+from .mutes import expire_mute, mute_user, unmute_user
+from .queue import (
+    claim_item,
+    claim_items,
+    de_escalate_item,
+    escalate_item,
+    flag_content,
+    mark_reviewed,
+    release_item,
+    release_stale_locks,
+    restore_content,
+    set_content_state,
+)
+from .users import deactivate_user, ensure_user, partial_update_user, reactivate_user, upsert_user
+
+__all__ = [
+    "ban_user",
+    "block_user",
+    "claim_item",
+    "claim_items",
+    "de_escalate_item",
+    "deactivate_user",
+    "ensure_user",
+    "escalate_item",
+    "expire_ban",
+    "expire_mute",
+    "flag_content",
+    "mark_reviewed",
+    "mute_user",
+    "partial_update_user",
+    "reactivate_user",
+    "release_item",
+    "release_stale_locks",
+    "restore_content",
+    "set_content_state",
+    "unban_user",
+    "unblock_user",
+    "unmute_user",
+    "upsert_user",
+]

@@ -1,0 +1,93 @@
+"""What every action shares: locking helpers, the log writer and input checks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from reviews.errors import ModerationError
+from reviews.models import EndUser, ModerationLog, ReviewQueueItem
+
+Actor = EndUser | None  # None is the system (sweeps, automod)
+
+
+def actor_type_of(actor: Actor) -> str:
+    if actor is None:
+        return ModerationLog.ActorType.AUTOMOD
+    if actor.role in (EndUser.Role.MODERATOR, EndUser.Role.ADMIN):
+        return ModerationLog.ActorType.MODERATOR
+    return ModerationLog.ActorType.USER
+
+
+def write_log(
+    *,
+    action: str,
+    actor: Actor,
+    target_user: EndUser | None = None,
+    item: ReviewQueueItem | None = None,
+    reason: str = "",
+    custom: dict[str, Any] | None = None,
+    actor_type: str | None = None,
+) -> ModerationLog:
+    return ModerationLog.objects.create(
+        action=action,
+        actor=actor,
+        actor_type=actor_type or actor_type_of(actor),
+        target_user=target_user,
+        item=item,
+        reason=reason or "",
+        custom=custom or {},
+    )
+
+
+def lock_user(user: EndUser) -> EndUser:
+    """Lock the user row: every write about one user is serialised on it (bans, mutes, deactivation)."""
+    return EndUser.objects.select_for_update().get(pk=user.pk)
+
+
+def lock_item(item: ReviewQueueItem) -> ReviewQueueItem:
+    return ReviewQueueItem.objects.select_for_update().get(pk=item.pk)
+
+
+def lock_or_create(model, *, lookup: dict[str, Any], defaults: dict[str, Any]):
+    """Return (locked row, created). Safe under concurrency: a losing insert re-reads the winner's row."""
+    try:
+        return model.objects.select_for_update().get(**lookup), False
+    except model.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():
+            return model.objects.create(**lookup, **defaults), True
+    except IntegrityError:
+        return model.objects.select_for_update().get(**lookup), False
+
+
+def expiry_from_timeout(timeout_minutes: int | None, *, field: str = "timeout", now: datetime | None = None):
+    if timeout_minutes is None:
+        return None
+    if isinstance(timeout_minutes, bool) or not isinstance(timeout_minutes, int):
+        raise ModerationError.invalid(field, "must be a whole number of minutes")
+    if timeout_minutes <= 0:
+        raise ModerationError.invalid(field, f"must be a positive number of minutes, got {timeout_minutes}")
+    if timeout_minutes > 100 * 365 * 24 * 60:
+        raise ModerationError.invalid(field, "must be at most 100 years")
+    return (now or timezone.now()) + timedelta(minutes=timeout_minutes)
+
+
+def same_expiry(a: datetime | None, b: datetime | None, *, tolerance_seconds: int = 60) -> bool:
+    """A retried request lands a few seconds later; treat expiries that close as the same state."""
+    if a is None or b is None:
+        return a is b
+    return abs((a - b).total_seconds()) <= tolerance_seconds
+
+
+def require_text(value: str | None, field: str, *, max_length: int = 255) -> str:
+    if value is None or not str(value).strip():
+        raise ModerationError.invalid(field, "is required and must not be empty")
+    value = str(value)
+    if len(value) > max_length:
+        raise ModerationError.invalid(field, f"must be at most {max_length} characters")
+    return value

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from reviews import events
+from reviews.api import wire
+from reviews.errors import ModerationError
+from reviews.models import EndUser, Mute
+
+from ._common import Actor, expiry_from_timeout, lock_user, same_expiry, write_log
+
+
+@transaction.atomic
+def mute_user(*, user: EndUser, target: EndUser, actor: Actor, timeout_minutes: int | None = None) -> Mute:
+    """`user` mutes `target`, optionally for `timeout_minutes`. Idempotent: the same mute in force is returned
+    unchanged; a different expiry replaces the old one. `actor` is who asked (the user, or a moderator)."""
+    if user.pk == target.pk:
+        raise ModerationError.invalid("target_ids", "a user cannot mute themselves")
+    now = timezone.now()
+    expires_at = expiry_from_timeout(timeout_minutes, now=now)
+    lock_user(user)
+    mute = Mute.objects.select_for_update().filter(user=user, target=target).first()
+    if mute is not None and mute.is_in_force(now) and same_expiry(mute.expires_at, expires_at):
+        return mute
+    if mute is None:
+        mute = Mute.objects.create(user=user, target=target, expires_at=expires_at, created_at=now)
+    else:
+        # An expired mute is renewed in place (the pair is unique); its creation time restarts.
+        mute.expires_at, mute.created_at = expires_at, (mute.created_at if mute.is_in_force(now) else now)
+        mute.save(update_fields=["expires_at", "created_at", "updated_at"])
+    write_log(
+        action="mute",
+        actor=actor,
+        target_user=target,
+        custom={"muted_by": user.pk, "expires_at": expires_at.isoformat() if expires_at else None},
+    )
+    events.record("user.muted", user=wire.user_common(user), target_user=wire.user_common(target))
+    return mute
+
+
+@transaction.atomic
+def unmute_user(*, user: EndUser, target: EndUser, actor: Actor) -> bool:
+    """Remove `user`'s mute of `target`. Returns False (and logs nothing) when no mute was in force."""
+    now = timezone.now()
+    lock_user(user)
+    mute = Mute.objects.select_for_update().filter(user=user, target=target).first()
+    if mute is None:
+        return False
+    was_in_force = mute.is_in_force(now)
+    mute.delete()
+    if not was_in_force:
+        return False
+    write_log(action="unmute", actor=actor, target_user=target, custom={"muted_by": user.pk})
+    events.record("user.unmuted", user=wire.user_common(user), target_user=wire.user_common(target))
+    return True
+
+
+@transaction.atomic
+def expire_mute(*, mute: Mute, now: datetime | None = None) -> bool:
+    """Remove a mute whose time ran out, with the system as actor; announces `user.unmuted`. Safe to repeat."""
+    now = now or timezone.now()
+    mute = Mute.objects.select_for_update().select_related("user", "target").filter(pk=mute.pk).first()
+    if mute is None or mute.expires_at is None or mute.expires_at > now:
+        return False
+    user, target = mute.user, mute.target
+    mute.delete()
+    write_log(
+        action="unmute", actor=None, target_user=target, reason="mute expired",
+        custom={"muted_by": user.pk, "expired": True},
+    )
+    events.record("user.unmuted", user=wire.user_common(user), target_user=wire.user_common(target))
+    return True

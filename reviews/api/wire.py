@@ -1,0 +1,127 @@
+"""Stream's wire format: integer-nanosecond timestamps and the response objects the SDK decodes.
+
+Only this package knows the wire format; actions and events call these builders.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from reviews.models import Ban, EndUser, ModerationLog, ReviewQueueItem
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def ts(dt: datetime | None) -> int | None:
+    """Integer epoch nanoseconds (the only timestamp form the SDK decodes)."""
+    if dt is None:
+        return None
+    return (dt - EPOCH) // timedelta(microseconds=1) * 1000
+
+
+def user_common(user: EndUser) -> dict[str, Any]:
+    """UserResponseCommonFields (webhook events): no ban state needed."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "image": user.image,
+        "role": user.role,
+        "language": user.language,
+        "banned": False,
+        "online": False,
+        "created_at": ts(user.created_at),
+        "updated_at": ts(user.updated_at),
+        "deactivated_at": ts(user.deactivated_at),
+        "deleted_at": ts(user.deleted_at),
+        "blocked_user_ids": [],
+        "teams": list(user.teams or []),
+        "custom": dict(user.custom or {}),
+    }
+
+
+def user_response(
+    user: EndUser,
+    *,
+    banned: bool = False,
+    shadow_banned: bool = False,
+    ban_expires: datetime | None = None,
+    blocked_user_ids: list[str] | None = None,
+) -> dict[str, Any]:
+    data = user_common(user)
+    data.update(
+        banned=banned,
+        shadow_banned=shadow_banned,
+        invisible=user.invisible,
+        ban_expires=ts(ban_expires),
+        blocked_user_ids=blocked_user_ids or [],
+    )
+    return data
+
+
+def user_with_state(user: EndUser, now: datetime | None = None) -> dict[str, Any]:
+    """UserResponse with ban state read at call time (one query per user: for single users and events)."""
+    now = now or timezone.now()
+    bans = list(Ban.objects.in_force(now).app_wide().filter(target=user).only("shadow", "expires_at"))
+    hard = [b for b in bans if not b.shadow]
+    return user_response(
+        user,
+        banned=bool(hard),
+        shadow_banned=any(b.shadow for b in bans),
+        ban_expires=hard[0].expires_at if hard else None,
+        blocked_user_ids=list(user.blocks.values_list("blocked_id", flat=True)),
+    )
+
+
+def ban_info(ban: Ban) -> dict[str, Any]:
+    return {
+        "created_at": ts(ban.created_at),
+        "channel_cid": ban.channel_cid,
+        "expires": ts(ban.expires_at),
+        "reason": ban.reason,
+        "shadow": ban.shadow,
+    }
+
+
+def action_log(entry: ModerationLog) -> dict[str, Any]:
+    return {
+        "id": str(entry.pk),
+        "type": entry.action,
+        "reason": entry.reason,
+        "reporter_type": entry.actor_type,
+        "target_user_id": entry.target_user_id or "",
+        "user_id": entry.actor_id or "",
+        "created_at": ts(entry.created_at),
+        "ai_providers": [],
+        "custom": dict(entry.custom or {}),
+        "review_queue_item_id": str(entry.item_id) if entry.item_id else None,
+    }
+
+
+def review_queue_item(item: ReviewQueueItem, *, flags: list | None = None, actions: list | None = None) -> dict:
+    return {
+        "id": str(item.id),
+        "entity_type": item.entity_type,
+        "entity_id": item.entity_id,
+        "entity_creator_id": item.entity_creator_id,
+        "status": item.status,
+        "recommended_action": item.recommended_action,
+        "latest_moderator_action": item.latest_moderator_action,
+        "reviewed_by": item.reviewed_by_id or "",
+        "reviewed_at": ts(item.reviewed_at),
+        "ai_text_severity": item.severity_label if item.severity else "",
+        "severity": item.severity,
+        "escalated": item.escalated,
+        "flags_count": item.flags_count,
+        "config_key": item.config_key,
+        "created_at": ts(item.created_at),
+        "updated_at": ts(item.updated_at),
+        "moderation_payload": dict(item.moderation_payload or {}),
+        "actions": actions or [],
+        "bans": [],
+        "flags": flags or [],
+        "languages": [],
+        "teams": [],
+    }

@@ -1,0 +1,29 @@
+from .calls import Call, CallMember, PermissionRequest
+from .enforcement import Ban, Mute, UserBlock
+from .policy import Blocklist, ModerationConfig
+from .queue import EntityType, Flag, ReviewQueueItem, Severity
+from .system import ApiKey, ItemNote, ModerationLog, OutboxEvent, Task, WebhookDelivery, WebhookEndpoint
+from .users import EndUser
+
+__all__ = [
+    "ApiKey",
+    "Ban",
+    "Blocklist",
+    "Call",
+    "CallMember",
+    "EndUser",
+    "EntityType",
+    "Flag",
+    "ItemNote",
+    "ModerationConfig",
+    "ModerationLog",
+    "Mute",
+    "OutboxEvent",
+    "PermissionRequest",
+    "ReviewQueueItem",
+    "Severity",
+    "Task",
+    "UserBlock",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

@@ -1,0 +1,26 @@
+"""Celery tasks: a thin interface over actions and services (IDs in, the same functions called)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from reviews.services import sweeps, webhooks
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="reviews.tasks.sweep_expired_task", acks_late=True, ignore_result=True)
+def sweep_expired_task() -> dict[str, int]:
+    """Lift expired bans and mutes (system actor, logged, announced) and clear stale claims."""
+    result = sweeps.sweep_expired()
+    if any(result.values()):
+        log.info("expiry sweep: %s", result)
+    return result
+
+
+@shared_task(name="reviews.tasks.relay_events_task", acks_late=True, ignore_result=True)
+def relay_events_task() -> int:
+    """Fan committed outbox events out to webhook endpoints and deliver what is due."""
+    return webhooks.relay()
