@@ -24,3 +24,11 @@ def sweep_expired_task() -> dict[str, int]:
 def relay_events_task() -> int:
     """Fan committed outbox events out to webhook endpoints and deliver what is due."""
     return webhooks.relay()
+
+
+@shared_task(name="reviews.tasks.run_user_task", acks_late=True, ignore_result=True)
+def run_user_task(task_id: str) -> None:
+    """Deactivate/reactivate users in chunks; resumable (see reviews.services.bulk)."""
+    from reviews.services import bulk
+
+    bulk.run_user_task(task_id)

@@ -1,11 +1,13 @@
-"""Review-queue reads. One FilterSet serves the dashboard and the API, so a filter means the same in both."""
+"""Review-queue reads. One FilterSet serves the dashboard (GET parameters) and the API (`query_review_queue`
+translates Stream's filter object into the same data), so a filter means the same thing in both."""
 
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from reviews.models import Flag, ReviewQueueItem
+from reviews.models import Flag, ReviewQueueItem, Severity
 
 from .pagination import Page, SortKey, keyset_page
 
@@ -14,30 +16,121 @@ SORTS: dict[str, list[SortKey]] = {
     "oldest": [SortKey("created_at", False), SortKey("id", False)],
     "severity": [SortKey("severity", True), SortKey("created_at", True), SortKey("id", True)],
     "flags": [SortKey("flags_count", True), SortKey("created_at", True), SortKey("id", True)],
+    "updated": [SortKey("updated_at", True), SortKey("id", True)],
+    "updated_asc": [SortKey("updated_at", False), SortKey("id", False)],
+    "severity_asc": [SortKey("severity", False), SortKey("created_at", False), SortKey("id", False)],
+    "flags_asc": [SortKey("flags_count", False), SortKey("created_at", False), SortKey("id", False)],
 }
+SORT_LABELS = {"newest": "Newest", "oldest": "Oldest", "severity": "Severity", "flags": "Flag count"}
+
+
+class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    """`a` or `a,b,c` (the API joins a `$in` list with commas)."""
+
+
+def _severity_value(value: str | int) -> int:
+    if isinstance(value, int) or str(value).isdigit():
+        return int(value)
+    return Severity.from_label(str(value)).value
 
 
 class ReviewQueueFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ReviewQueueItem.Status.choices)
-    entity_type = django_filters.CharFilter()
-    recommended_action = django_filters.ChoiceFilter(choices=ReviewQueueItem.Action.choices)
+    status = CharInFilter(field_name="status", lookup_expr="in")
+    entity_type = CharInFilter(field_name="entity_type", lookup_expr="in")
+    entity_id = CharInFilter(field_name="entity_id", lookup_expr="in")
+    creator = CharInFilter(field_name="entity_creator_id", lookup_expr="in", label="Creator")
+    channel_cid = CharInFilter(field_name="channel_cid", lookup_expr="in", label="Channel")
+    recommended_action = CharInFilter(field_name="recommended_action", lookup_expr="in")
+    severity_min = django_filters.CharFilter(method="filter_severity_min", label="Severity at least")
+    severity_max = django_filters.CharFilter(method="filter_severity_max", label="Severity at most")
     escalated = django_filters.BooleanFilter()
-    entity_creator = django_filters.CharFilter(field_name="entity_creator_id")
-    channel_cid = django_filters.CharFilter()
+    reviewed = django_filters.BooleanFilter(method="filter_reviewed")
+    has_text = django_filters.BooleanFilter()
+    has_image = django_filters.BooleanFilter()
+    reason = django_filters.CharFilter(method="filter_reason", label="Flag reason")
+    label = django_filters.CharFilter(method="filter_label")
+    reporter = django_filters.CharFilter(method="filter_reporter")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lte")
+    q = django_filters.CharFilter(field_name="content_text", lookup_expr="icontains", label="Search content")
 
     class Meta:
         model = ReviewQueueItem
         fields: list[str] = []
 
+    def filter_severity_min(self, qs, name, value):
+        return qs.filter(severity__gte=_severity_value(value)) if value else qs
 
-def queue_items(*, data: dict | None = None) -> QuerySet[ReviewQueueItem]:
-    qs = ReviewQueueItem.objects.select_related("entity_creator", "locked_by")
-    return ReviewQueueFilter(data=data or {}, queryset=qs).qs
+    def filter_severity_max(self, qs, name, value):
+        return qs.filter(severity__lte=_severity_value(value)) if value else qs
+
+    def filter_reviewed(self, qs, name, value):
+        if value is None:
+            return qs
+        reviewed = ReviewQueueItem.Status.REVIEWED
+        return qs.filter(status=reviewed) if value else qs.exclude(status=reviewed)
+
+    def filter_reason(self, qs, name, value):
+        return qs.filter(Exists(Flag.objects.filter(item=OuterRef("pk"), reason=value))) if value else qs
+
+    def filter_reporter(self, qs, name, value):
+        return qs.filter(Exists(Flag.objects.filter(item=OuterRef("pk"), reporter_id=value))) if value else qs
+
+    def filter_label(self, qs, name, value):
+        if not value:
+            return qs
+        if connection.vendor == "postgresql":
+            return qs.filter(labels__contains=[value])
+        # SQLite has no JSON containment; labels are a JSON list of strings, so match the quoted element.
+        return qs.filter(labels__icontains=f'"{value}"')
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for field in ("severity_min", "severity_max"):
+            value = self.form.cleaned_data.get(field) if valid else None
+            if value:
+                try:
+                    _severity_value(value)
+                except KeyError:
+                    self.form.add_error(field, "must be 0-100 or one of low, medium, high, critical")
+                    valid = False
+        return valid
 
 
-def queue_page(*, data: dict, sort: str = "newest", limit: int = 50, next_cursor: str | None = None) -> Page:
+def filter_custom(qs: QuerySet, custom: dict) -> QuerySet:
+    """Stream matches any filter key it does not know against `moderation_payload.custom`."""
+    conditions = Q()
+    for key, value in custom.items():
+        conditions &= Q(**{f"moderation_payload__custom__{key}": value})
+    return qs.filter(conditions)
+
+
+def base_queryset() -> QuerySet[ReviewQueueItem]:
+    return ReviewQueueItem.objects.select_related("entity_creator", "locked_by")
+
+
+def queue_filter(data: dict | None) -> ReviewQueueFilter:
+    return ReviewQueueFilter(data=data or {}, queryset=base_queryset())
+
+
+def queue_page(
+    *,
+    filterset: ReviewQueueFilter,
+    sort: str = "newest",
+    limit: int = 50,
+    next_cursor: str | None = None,
+    prev_cursor: str | None = None,
+    extra: Q | None = None,
+) -> Page:
+    """One keyset page of the filtered queue, flags prefetched (two queries, whatever the page size).
+    Call `filterset.is_valid()` first; an invalid filterset yields its errors, not a page."""
     keys = SORTS.get(sort, SORTS["newest"])
-    qs = queue_items(data=data).prefetch_related(
+    qs = filterset.qs
+    if extra is not None:
+        qs = qs.filter(extra)
+    qs = qs.prefetch_related(
         Prefetch("flags", queryset=Flag.objects.select_related("reporter").order_by("-created_at"))
     )
-    return keyset_page(qs, keys, limit=limit, next_cursor=next_cursor)
+    return keyset_page(qs, keys, limit=limit, next_cursor=next_cursor, prev_cursor=prev_cursor)

@@ -1,0 +1,96 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from reviews import actions
+from reviews.errors import ModerationError
+from reviews.models import EntityType, ReviewQueueItem
+from reviews.selectors.queue import filter_custom, queue_filter, queue_page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def items(alice, bob, moderator):
+    def flag(entity_id, reporter, creator, reason, texts, **kw):
+        return actions.flag_content(
+            reporter=reporter, entity_type=EntityType.MESSAGE, entity_id=entity_id, entity_creator=creator,
+            actor=reporter, reason=reason, moderation_payload={"texts": texts, **kw.pop("payload", {})}, **kw,
+        )[1]
+
+    a = flag("m1", alice, bob, "spam", ["buy followers"], payload={"custom": {"page": "home"}},
+             channel_cid="messaging:general")
+    b = flag("m2", bob, alice, "harassment", ["you idiot"], payload={"images": ["https://x/i.png"]})
+    c = flag("m3", moderator, bob, "spam", ["hello there"])
+    ReviewQueueItem.objects.filter(pk=a.pk).update(severity=25, labels=["spam"])
+    ReviewQueueItem.objects.filter(pk=b.pk).update(severity=100, labels=["INSULT", "toxic"], escalated=True)
+    ReviewQueueItem.objects.filter(pk=c.pk).update(severity=50, created_at=timezone.now() - timedelta(days=2))
+    actions.mark_reviewed(item=c, actor=moderator)
+    return a, b, c
+
+
+def ids(data, **kw):
+    fs = queue_filter(data)
+    assert fs.is_valid(), fs.errors
+    return [i.entity_id for i in queue_page(filterset=fs, **kw).rows]
+
+
+def test_filters(items):
+    assert ids({"status": "pending"}) == ["m2", "m1"]
+    assert ids({"status": "pending,reviewed"}) == ["m2", "m1", "m3"]
+    assert ids({"creator": "bob"}) == ["m1", "m3"]
+    assert ids({"reason": "harassment"}) == ["m2"]
+    assert ids({"reporter": "mod-1"}) == ["m3"]
+    assert ids({"label": "INSULT"}) == ["m2"]
+    assert ids({"severity_min": "medium"}) == ["m2", "m3"]
+    assert ids({"severity_min": "50", "severity_max": "high"}) == ["m3"]
+    assert ids({"escalated": "true"}) == ["m2"]
+    assert ids({"has_image": "true"}) == ["m2"]
+    assert ids({"reviewed": "true"}) == ["m3"]
+    assert ids({"q": "FOLLOWERS"}) == ["m1"]
+    assert ids({"channel_cid": "messaging:general"}) == ["m1"]
+    assert ids({"created_before": (timezone.now() - timedelta(days=1)).isoformat()}) == ["m3"]
+
+
+def test_sorts(items):
+    assert ids({}, sort="severity") == ["m2", "m3", "m1"]
+    assert ids({}, sort="oldest") == ["m3", "m1", "m2"]
+
+
+def test_custom_keys_match_the_payload_custom(items):
+    fs = queue_filter({})
+    fs.is_valid()
+    assert [i.entity_id for i in filter_custom(fs.qs, {"page": "home"})] == ["m1"]
+
+
+def test_bad_severity_is_an_error_naming_the_field(items):
+    fs = queue_filter({"severity_min": "extreme"})
+    assert not fs.is_valid() and "severity_min" in fs.errors
+
+
+def test_keyset_pages_forward_and_back_without_gaps(alice, bob):
+    for i in range(7):
+        actions.flag_content(reporter=alice, entity_type=EntityType.MESSAGE, entity_id=f"p{i}",
+                             entity_creator=bob, actor=alice)
+    fs = queue_filter({})
+    fs.is_valid()
+    seen, cursor = [], None
+    while True:
+        page = queue_page(filterset=fs, limit=3, next_cursor=cursor)
+        seen += [i.entity_id for i in page.rows]
+        if not page.next:
+            break
+        cursor = page.next
+    assert seen == [f"p{i}" for i in reversed(range(7))]
+    second = queue_page(filterset=fs, limit=3, next_cursor=queue_page(filterset=fs, limit=3).next)
+    back = queue_page(filterset=fs, limit=3, prev_cursor=second.prev)
+    assert [i.entity_id for i in back.rows] == ["p6", "p5", "p4"]
+
+
+def test_malformed_cursor_is_a_clear_error(items):
+    fs = queue_filter({})
+    fs.is_valid()
+    with pytest.raises(ModerationError) as exc:
+        queue_page(filterset=fs, next_cursor="not-a-cursor")
+    assert exc.value.field == "next"
