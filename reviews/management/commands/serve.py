@@ -48,15 +48,17 @@ class Command(BaseCommand):
                 return
             stopping = True
             self.stdout.write("\nStopping web and worker ...")
+            # SIGTERM to each main process: gunicorn and Celery shut down warmly and reap their own children.
             for proc in procs.values():
                 if proc.poll() is None:
                     with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGTERM)
-            deadline = time.monotonic() + 15
+                        proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 20
             for proc in procs.values():
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
+                # Whatever is left in the group (a stuck child) goes too.
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
 
         signal.signal(signal.SIGINT, stop)
