@@ -125,3 +125,18 @@ def review_queue_item(item: ReviewQueueItem, *, flags: list | None = None, actio
         "languages": [],
         "teams": [],
     }
+
+
+def task(task) -> dict[str, Any]:
+    """GetTaskResponse: pending/running/completed/failed, progress (0-100) and counts in `result`."""
+    data: dict[str, Any] = {
+        "task_id": str(task.pk),
+        "status": task.status,
+        "created_at": ts(task.created_at),
+        "updated_at": ts(task.updated_at),
+        "result": {**(task.result or {}), "progress": task.progress, "done": task.done, "total": task.total},
+    }
+    if task.status == "failed":
+        error = task.error or {}
+        data["error"] = {"type": error.get("type", "error"), "description": error.get("description", "")}
+    return data

@@ -1,0 +1,1 @@
+"""One module per area, each exposing `router = Router()`; registered in reviews/api/app.py."""
