@@ -7,6 +7,21 @@ same transaction, and records its events in the outbox (delivered after commit).
 
 from .bans import ban_user, expire_ban, unban_user
 from .blocks import block_user, unblock_user
+from .calls import (
+    apply_call_verdict,
+    block_call_user,
+    decide_permission_request,
+    end_call,
+    get_or_create_call,
+    kick_call_user,
+    mute_call_users,
+    request_call_permission,
+    revert_call_verdict,
+    unblock_call_user,
+    unmute_call_user,
+    update_call_settings,
+    update_call_user_permissions,
+)
 from .mutes import expire_mute, mute_user, unmute_user
 from .queue import (
     claim_item,
@@ -46,4 +61,17 @@ __all__ = [
     "unblock_user",
     "unmute_user",
     "upsert_user",
+    "apply_call_verdict",
+    "block_call_user",
+    "decide_permission_request",
+    "end_call",
+    "get_or_create_call",
+    "kick_call_user",
+    "mute_call_users",
+    "request_call_permission",
+    "revert_call_verdict",
+    "unblock_call_user",
+    "unmute_call_user",
+    "update_call_settings",
+    "update_call_user_permissions",
 ]
