@@ -168,6 +168,12 @@ MODERATION_API_SECRET = os.environ.get("MODERATION_API_SECRET", "")
 MODERATION_LOCK_SECONDS = int(os.environ.get("MODERATION_LOCK_SECONDS", "300"))
 # Stream's documented default: an IP ban without a timeout lasts 30 days.
 MODERATION_IP_BAN_DEFAULT_MINUTES = 30 * 24 * 60
+# Optional external AI-text labeller (docs/policies.md): POST {"texts": [...]} -> {"labels": [{label, severity}]}.
+MODERATION_AI_TEXT_URL = os.environ.get("MODERATION_AI_TEXT_URL", "")
+MODERATION_AI_TEXT_TIMEOUT = float(os.environ.get("MODERATION_AI_TEXT_TIMEOUT", "0.5"))
+MODERATION_AI_TEXT_LABELS = env_list("MODERATION_AI_TEXT_LABELS", [])  # labels it adds to the built-in ones
+MODERATION_AI_TEXT_BREAKER_FAILURES = int(os.environ.get("MODERATION_AI_TEXT_BREAKER_FAILURES", "5"))
+MODERATION_AI_TEXT_BREAKER_SECONDS = float(os.environ.get("MODERATION_AI_TEXT_BREAKER_SECONDS", "30"))
 # API rate limit per caller (api key + user) and window; counted in the cache below, so every process shares it.
 MODERATION_API_RATE_LIMIT = int(os.environ.get("MODERATION_API_RATE_LIMIT", "10000"))
 MODERATION_API_RATE_WINDOW = int(os.environ.get("MODERATION_API_RATE_WINDOW", "60"))

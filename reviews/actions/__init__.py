@@ -23,6 +23,14 @@ from .calls import (
     update_call_user_permissions,
 )
 from .mutes import expire_mute, mute_user, unmute_user
+from .policies import (
+    check_content,
+    create_blocklist,
+    delete_blocklist,
+    delete_config,
+    update_blocklist,
+    upsert_config,
+)
 from .queue import (
     claim_item,
     claim_items,
@@ -39,6 +47,12 @@ from .users import deactivate_user, ensure_user, partial_update_user, reactivate
 
 __all__ = [
     "ban_user",
+    "check_content",
+    "create_blocklist",
+    "delete_blocklist",
+    "delete_config",
+    "update_blocklist",
+    "upsert_config",
     "block_user",
     "claim_item",
     "claim_items",

@@ -140,3 +140,39 @@ def task(task) -> dict[str, Any]:
         error = task.error or {}
         data["error"] = {"type": error.get("type", "error"), "description": error.get("description", "")}
     return data
+
+
+def user_from_state(user: EndUser, state) -> dict[str, Any]:
+    """UserResponse from a `reviews.selectors.users.UserState` (batch-loaded, no query here)."""
+    if state is None:
+        return user_response(user)
+    return user_response(
+        user, banned=state.banned, shadow_banned=state.shadow_banned, ban_expires=state.ban_expires,
+        blocked_user_ids=list(state.blocked_user_ids),
+    )
+
+
+def user_mute(mute, states: dict) -> dict[str, Any]:
+    """UserMuteResponse."""
+    return {
+        "user": user_from_state(mute.user, states.get(mute.user_id)),
+        "target": user_from_state(mute.target, states.get(mute.target_id)),
+        "created_at": ts(mute.created_at),
+        "updated_at": ts(mute.updated_at),
+        "expires": ts(mute.expires_at),
+    }
+
+
+def full_user(user: EndUser, states: dict) -> dict[str, Any]:
+    """FullUserResponse: the user, their active mutes, and the unread counters we do not keep (always 0)."""
+    state = states.get(user.pk)
+    return {
+        **user_from_state(user, state),
+        "total_unread_count": 0,
+        "unread_channels": 0,
+        "unread_count": 0,
+        "unread_threads": 0,
+        "channel_mutes": [],
+        "devices": [],
+        "mutes": [user_mute(m, states) for m in (state.mutes if state else [])],
+    }

@@ -1,0 +1,84 @@
+"""Compiled policies cached per process, checked for freshness with one query per check.
+
+A cached policy remembers the config's `updated_at` and the `updated_at` of every blocklist it names. Before a
+check uses it, one UNION query reads those versions back; if anything moved (or vanished) the policy is rebuilt.
+Each blocklist's automaton is itself cached by (id, updated_at), so editing one list rebuilds only that list.
+Every web worker thus sees a write by another worker on its next check, without a shared cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import CharField, Value
+
+from reviews.errors import ModerationError
+from reviews.models import Blocklist, ModerationConfig
+
+from . import blocklists
+from .policy import BLOCK_LIST, CompiledPolicy
+
+
+@dataclass
+class _Entry:
+    config_version: tuple[int, datetime]
+    blocklist_versions: dict[int, datetime]
+    policy: CompiledPolicy
+
+
+_policies: dict[tuple[str, str], _Entry] = {}
+_lock = threading.Lock()
+
+
+def _blocklist_rows(blocks: dict[str, Any], team: str) -> list[Blocklist]:
+    block = blocks.get(BLOCK_LIST) or {}
+    wanted = {(r["name"], r.get("team") or team) for r in block.get("rules") or []}
+    if not wanted:
+        return []
+    rows = Blocklist.objects.filter(name__in={n for n, _ in wanted}, team__in={t for _, t in wanted})
+    return [b for b in rows if (b.name, b.team) in wanted]
+
+
+def compile_blocks(blocks: dict[str, Any], team: str = "") -> CompiledPolicy:
+    """A policy for already-validated blocks (inline check configs, the dashboard's try-it box)."""
+    rows = _blocklist_rows(blocks, team)
+    return CompiledPolicy(blocks=blocks, blocklists={b.name: blocklists.compiled(b) for b in rows})
+
+
+def _versions(key: str, team: str, blocklist_ids: list[int]) -> tuple[tuple[int, datetime] | None, dict[int, datetime]]:
+    configs = ModerationConfig.objects.filter(key=key, team=team).annotate(
+        kind=Value("c", output_field=CharField())).values_list("kind", "id", "updated_at")
+    if blocklist_ids:
+        lists = Blocklist.objects.filter(pk__in=blocklist_ids).annotate(
+            kind=Value("b", output_field=CharField())).values_list("kind", "id", "updated_at")
+        rows = list(configs.union(lists, all=True))
+    else:
+        rows = list(configs)
+    config = next(((pk, ts) for kind, pk, ts in rows if kind == "c"), None)
+    return config, {pk: ts for kind, pk, ts in rows if kind == "b"}
+
+
+def policy_for(key: str, team: str = "") -> CompiledPolicy:
+    """The compiled policy of config (key, team); 404 when there is none."""
+    cached = _policies.get((key, team))
+    if cached is not None:
+        config_version, list_versions = _versions(key, team, list(cached.blocklist_versions))
+        if config_version == cached.config_version and list_versions == cached.blocklist_versions:
+            return cached.policy
+    config = ModerationConfig.objects.filter(key=key, team=team).first()
+    if config is None:
+        forget(key, team)
+        raise ModerationError.not_found("moderation config", key)
+    rows = _blocklist_rows(config.blocks or {}, team)
+    policy = CompiledPolicy(blocks=config.blocks or {}, blocklists={b.name: blocklists.compiled(b) for b in rows})
+    with _lock:
+        _policies[(key, team)] = _Entry((config.pk, config.updated_at), {b.pk: b.updated_at for b in rows}, policy)
+    return policy
+
+
+def forget(key: str, team: str = "") -> None:
+    with _lock:
+        _policies.pop((key, team), None)
