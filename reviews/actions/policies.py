@@ -21,6 +21,7 @@ from reviews.models import Ban, Blocklist, EndUser, Flag, ModerationConfig, Revi
 from ._common import Actor, lock_or_create, require_text, write_log
 from .queue import _apply_payload, clean_payload
 
+
 def _locked(model, what: str, ident: str, **lookup: Any):
     row = model.objects.select_for_update().filter(**lookup).first()
     if row is None:
