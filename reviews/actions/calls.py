@@ -306,8 +306,10 @@ def end_call(*, call: Call, actor: Actor) -> bool:
 # --- blocking and kicking -----------------------------------------------------------------------------------
 
 def _block(call: Call, member: CallMember, *, actor: Actor) -> None:
+    # A block also removes them now; after an unblock they count as kicked (out, free to join again).
     member.blocked_at = timezone.now()
-    _touch(member, "blocked_at")
+    member.kicked_at = member.kicked_at or member.blocked_at
+    _touch(member, "blocked_at", "kicked_at")
     events.record("call.blocked_user", call_cid=call.cid, user=wire.user_with_state(member.user),
                   blocked_by_user=_user_payload(actor))
 

@@ -116,3 +116,6 @@ def openapi_document() -> dict:
 from .routers import users  # noqa: E402
 
 api.add_router("", users.router)
+from .routers import video  # noqa: E402
+
+api.add_router("", video.router)

@@ -14,6 +14,7 @@ from typing import Any
 
 import django_filters
 
+from reviews.errors import ModerationError
 from reviews.models import Ban, Call, CallMember, EndUser, ModerationLog, PermissionRequest, UserBlock
 
 from .pagination import Page, SortKey, keyset_page
@@ -199,15 +200,13 @@ class CallMemberFilter(django_filters.FilterSet):
 
 def member_page(
     *, call: Call, data: dict[str, Any] | None = None, limit: int = 25, next_cursor: str | None = None,
-    prev_cursor: str | None = None,
+    prev_cursor: str | None = None, keys: list[SortKey] | None = None,
 ) -> Page:
     filterset = CallMemberFilter(data=data or {}, queryset=call.members.select_related("user"))
     if not filterset.is_valid():
-        from reviews.errors import ModerationError
-
         field, errors = next(iter(filterset.errors.items()))
         raise ModerationError.invalid(f"filter_conditions.{field}", "; ".join(errors))
-    return keyset_page(filterset.qs, MEMBER_SORT, limit=limit, next_cursor=next_cursor, prev_cursor=prev_cursor)
+    return keyset_page(filterset.qs, keys or MEMBER_SORT, limit=limit, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 
 ACTIVE_SORT = [SortKey("created_at", True), SortKey("id", True)]
