@@ -21,12 +21,9 @@ from reviews.selectors.pagination import SortKey
 
 from .. import wire_calls
 from ..auth import Caller
+from ..schemas import SortParam, UserRequest
 
 router = Router(tags=["video"])
-
-
-class UserIn(Schema):
-    id: str
 
 
 class MemberIn(Schema):
@@ -37,7 +34,7 @@ class MemberIn(Schema):
 
 class CallDataIn(Schema):
     created_by_id: str | None = None
-    created_by: UserIn | None = None
+    created_by: UserRequest | None = None
     members: list[MemberIn] | None = None
     custom: dict[str, Any] | None = None
     settings_override: dict[str, Any] | None = None
@@ -69,7 +66,7 @@ class KickIn(Schema):
     user_id: str
     block: bool | None = None
     kicked_by_id: str | None = None
-    kicked_by: UserIn | None = None
+    kicked_by: UserRequest | None = None
 
 
 class MuteUsersIn(Schema):
@@ -80,7 +77,7 @@ class MuteUsersIn(Schema):
     screenshare: bool | None = None
     screenshare_audio: bool | None = None
     muted_by_id: str | None = None
-    muted_by: UserIn | None = None
+    muted_by: UserRequest | None = None
 
 
 class UserPermissionsIn(Schema):
@@ -93,16 +90,11 @@ class RequestPermissionIn(Schema):
     permissions: list[str]
 
 
-class SortIn(Schema):
-    field: str | None = None
-    direction: int | None = None
-
-
 class QueryMembersIn(Schema):
     id: str
     type: str
     filter_conditions: dict[str, Any] | None = None
-    sort: list[SortIn] | None = None
+    sort: list[SortParam] | None = None
     limit: int | None = None
     next: str | None = None
     prev: str | None = None
@@ -133,7 +125,7 @@ def _require(caller: Caller, call: Call, capability: str) -> None:
         )
 
 
-def _acting(caller: Caller, by_id: str | None, by: UserIn | None, field: str) -> EndUser | None:
+def _acting(caller: Caller, by_id: str | None, by: UserRequest | None, field: str) -> EndUser | None:
     return caller.acting_user(by_id or (by.id if by else None), field)
 
 
@@ -219,7 +211,7 @@ def _member_filter_data(conditions: dict[str, Any]) -> dict[str, str]:
     return data
 
 
-def _member_sort(sort: list[SortIn]) -> list[SortKey]:
+def _member_sort(sort: list[SortParam]) -> list[SortKey]:
     if not sort:
         return sel.MEMBER_SORT
     if len(sort) > 1 or (sort[0].field or "created_at") != "created_at":
