@@ -7,7 +7,7 @@ PORT ?= 8000
 SCALE ?= full
 export PORT
 
-.PHONY: run test sync bootstrap lint migrate seed clean
+.PHONY: run test sync bootstrap lint migrate seed clean bench
 
 bootstrap:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -30,6 +30,13 @@ test: sync
 
 lint: sync
 	@$(VENV_PY) -m ruff check .
+
+# Benchmarks on a throwaway PostgreSQL cluster (see README "Benchmarks"); SCALE=small is the < 2 min smoke run.
+# wrk is the HTTP load generator; installed from Debian when missing (as root), else a Python generator is used.
+bench: sync
+	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 \
+		|| { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } || true
+	@$(VENV_PY) -m bench --scale $(SCALE)
 
 
 clean:

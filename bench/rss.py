@@ -1,0 +1,79 @@
+"""Web process RSS with the classifier loaded: gunicorn as documented for production (--workers 4 --threads 4),
+warmed through the check endpoint (which loads the toxicity classifier) and the queue page, then VmRSS of each
+worker from /proc/<pid>/status. Whether a worker really holds the classifier is read from its memory map (the
+scikit-learn extension modules), not assumed from a 200."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import jwt
+from django.contrib.auth.models import User
+from django.test import Client
+
+from bench import API_KEY, API_SECRET, VIEWER, row
+from bench.router import using_tier
+from bench.server import gunicorn, rss_kib, worker_pids
+
+TARGET_MIB = 250
+CHECK_BODY = {
+    "entity_type": "stream:chat:v1:message", "entity_id": "bench-rss", "entity_creator_id": "u1",
+    "config_key": "chat:messaging", "moderation_payload": {"texts": ["you are an idiot, go to hell"]},
+}
+
+
+def _holds_classifier(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return "sklearn" in f.read()
+    except OSError:
+        return False
+
+
+def _post(url: str, body: dict, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            resp.read()
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _get(url: str, headers: dict[str, str]) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as resp:
+            resp.read()
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def main(scale: str) -> list[dict]:
+    client = Client()
+    with using_tier("default"):
+        client.force_login(User.objects.get(username=VIEWER))
+    cookie = {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+    token = jwt.encode({}, API_SECRET, algorithm="HS256")
+    api_headers = {"Authorization": token, "stream-auth-type": "jwt"}
+    with gunicorn(workers=4, threads=4) as server:
+        # Enough requests that every worker serves some of each (gunicorn does not route round-robin).
+        check_status = {_post(f"{server.base}/api/v2/moderation/check?api_key={API_KEY}", CHECK_BODY, api_headers)
+                        for _ in range(60)}
+        page_status = {_get(f"{server.base}/queue/", cookie) for _ in range(20)}
+        workers = worker_pids(server.pid)
+        sizes = {pid: rss_kib(pid) for pid in workers}
+        loaded = [pid for pid in workers if _holds_classifier(pid)]
+        master = rss_kib(server.pid)
+    largest = max(sizes.values()) / 1024 if sizes else float("nan")
+    each = ", ".join(f"{kib / 1024:.0f}" for kib in sorted(sizes.values()))
+    value = f"largest worker {largest:.0f} MiB (workers: {each} MiB; master {master / 1024:.0f} MiB)"
+    notes = (f"check answered HTTP {sorted(check_status)}, queue page {sorted(page_status)}; "
+             f"{len(loaded)}/{len(workers)} workers hold scikit-learn (the classifier)")
+    classifier_loaded = bool(loaded)
+    return [row("web process RSS with the classifier loaded (gunicorn --workers 4 --threads 4)", value,
+                f"<= {TARGET_MIB} MB", (largest <= TARGET_MIB and classifier_loaded) if scale == "full" else None,
+                notes if classifier_loaded else notes + " - classifier not loaded: check path not available yet")]

@@ -1,0 +1,95 @@
+"""Keeps the benchmark scripts from rotting between `make bench` runs (CI also runs `make bench SCALE=small`).
+No timings here: figures belong in bench/RESULTS.md, never in assertions."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from bench import SCALES, human, percentile, row
+from bench.__main__ import render
+from bench.load import run_wrk  # noqa: F401 - imported so a broken module fails here
+from bench.queue import FILTERS, _next_cursor, _page_url, _walk_dashboard
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the generators are PostgreSQL SQL")
+
+
+def test_percentile_is_nearest_rank():
+    samples = [float(n) for n in range(1, 101)]
+    assert percentile(samples, 50) == 50.0
+    assert percentile(samples, 95) == 95.0
+    assert percentile([3.0], 99) == 3.0
+
+
+def test_human_sizes():
+    assert [human(n) for n in (1_000, 10_000, 100_000, 1_000_000, 1234)] == ["1k", "10k", "100k", "1M", "1234"]
+
+
+def test_every_scale_ends_with_the_default_tier():
+    for scale in SCALES.values():
+        assert scale.tiers[-1][0] == "default"
+        assert [n for _, n in scale.tiers] == sorted(n for _, n in scale.tiers)
+
+
+def test_render_writes_rows_and_appendices():
+    info = {"date": "today", "nproc": "2"}
+    loads = [{"tier": "1k", "table": "queue items", "rows": 1000, "seconds": 0.5}]
+    rows = [row("queue partial", "p50 1 ms", "p95 <= 15 ms", True), {"appendix": "Plan", "text": "Seq Scan"},
+            row("check", "not yet measured (module missing: bench/check.py)")]
+    text = render("small", info, loads, rows, 12.0)
+    assert "| queue partial | p50 1 ms | p95 <= 15 ms | met |" in text
+    assert "not yet measured" in text
+    assert "## Appendix: Plan" in text and "Seq Scan" in text
+
+
+def test_next_cursor_is_read_from_the_load_more_link():
+    html = '<a hx-get="?status=pending&amp;next=abc123" href="?status=pending&amp;next=abc123">Load more</a>'
+    assert _next_cursor(html) == "abc123"
+    assert _next_cursor("<tr class='empty'></tr>") is None
+    assert _page_url({"status": "pending"}, "abc") == "/queue/?status=pending&next=abc"
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_generators_load_consistent_data_and_keep_every_index():
+    from bench import data
+
+    def index_names() -> set[str]:
+        with connection.cursor() as cur:
+            cur.execute("SELECT indexname FROM pg_indexes WHERE tablename IN "
+                        "('reviews_reviewqueueitem', 'reviews_flag', 'reviews_ban', 'reviews_enduser')")
+            return {r[0] for r in cur.fetchall()}
+
+    before = index_names()
+    data.load_users("default", 60_000)  # large enough to take the drop-and-rebuild-indexes path
+    data.load_items("default", 300, 60_000)
+    data.load_bans("default", 60_000, 60_000)
+    assert index_names() == before
+
+    from reviews.models import Ban, EndUser, Flag, ReviewQueueItem
+
+    assert EndUser.objects.count() == 60_000
+    assert ReviewQueueItem.objects.count() == 300
+    assert ReviewQueueItem.objects.filter(status="pending").count() == 180
+    assert Flag.objects.count() == sum(ReviewQueueItem.objects.values_list("flags_count", flat=True))
+    assert Ban.objects.in_force().count() == 54_000  # 10 % expired
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_walking_the_dashboard_reaches_deep_pages(client):
+    from django.contrib.auth.models import Group, User
+
+    from bench import data
+
+    data.load_users("default", 500)
+    data.load_items("default", 600, 500)  # 360 pending: pages of 50 -> 8 pages
+    user = User.objects.create_user("bench-t", password="x")
+    user.groups.add(Group.objects.get_or_create(name="Moderators")[0])
+    client.force_login(user)
+    walked = _walk_dashboard(client, "default", FILTERS["status=pending"][0], pages=100)
+    assert [page for page, _ in walked] == [2, 8]
+    response = client.get(_page_url({"status": "pending"}, walked[-1][1]), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert b"<html" not in response.content  # the rows partial, not the whole page
+    assert b"message 1 you are" in response.content  # the oldest pending item is on the last page
