@@ -134,13 +134,6 @@ def create_blocklist(
     return blocklist
 
 
-def get_blocklist(name: str, team: str = "") -> Blocklist:
-    blocklist = Blocklist.objects.filter(name=name, team=team or "").first()
-    if blocklist is None:
-        raise ModerationError.not_found("blocklist", name)
-    return blocklist
-
-
 @transaction.atomic
 def update_blocklist(
     *, name: str, team: str = "", words: list[str] | None = None, actor: Actor, **flags: Any

@@ -119,3 +119,6 @@ api.add_router("", users.router)
 from .routers import video  # noqa: E402
 
 api.add_router("", video.router)
+from .routers import policies  # noqa: E402
+
+api.add_router("", policies.router)
