@@ -4,6 +4,7 @@ the action layer, so an admin ban is the same ban as the dashboard's or the API'
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import connection
@@ -32,6 +33,7 @@ from reviews.models import (
     WebhookEndpoint,
 )
 from reviews.permissions import identity_for
+from reviews.services import webhooks
 
 
 class EstimatedCountPaginator(Paginator):
@@ -283,18 +285,45 @@ class OutboxEventAdmin(LargeTableAdmin):
     date_hierarchy = "created_at"
 
 
+class WebhookEndpointForm(forms.ModelForm):
+    """Refuses private/loopback targets (SSRF) unless MODERATION_WEBHOOK_ALLOW_PRIVATE allows them."""
+
+    url = forms.URLField(max_length=2048, assume_scheme="https")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "events", "active", "from_app"]
+
+    def clean_url(self) -> str:
+        try:
+            return webhooks.check_webhook_url(self.cleaned_data["url"], field="url")
+        except ModerationError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ("url", "active", "from_app", "events", "created_at")
     list_filter = ("active", "from_app")
     search_fields = ("url",)
+    form = WebhookEndpointForm
 
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(LargeTableAdmin):
-    list_display = ("id", "event", "endpoint", "status", "attempts", "last_status_code", "next_attempt_at",
-                    "delivered_at")
+    list_display = ("id", "event", "endpoint", "status", "attempts", "last_status_code", "short_error",
+                    "next_attempt_at", "delivered_at")
     list_filter = ("status", "endpoint")
     raw_id_fields = ("event", "endpoint")
     list_select_related = ("event", "endpoint")
     readonly_fields = ("last_error",)
+    actions = ["redeliver"]
+
+    @admin.display(description="last error")
+    def short_error(self, obj: WebhookDelivery) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description="Redeliver the selected webhooks")
+    def redeliver(self, request, queryset):
+        count = webhooks.redeliver(queryset)
+        self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)

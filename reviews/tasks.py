@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from reviews.services import sweeps, webhooks
 
@@ -17,7 +18,26 @@ def sweep_expired_task() -> dict[str, int]:
     result = sweeps.sweep_expired()
     if any(result.values()):
         log.info("expiry sweep: %s", result)
+    resume_stale_tasks_task.delay()
     return result
+
+
+@shared_task(name="reviews.tasks.resume_stale_tasks_task", acks_late=True, ignore_result=True)
+def resume_stale_tasks_task() -> None:
+    """Re-enqueue bulk user tasks whose worker died (see reviews.services.bulk.resume_stale_tasks)."""
+    from reviews.services import bulk
+
+    bulk.resume_stale_tasks()
+
+
+@worker_ready.connect
+def _resume_on_worker_start(sender=None, **kwargs) -> None:
+    # A worker that starts is often the replacement for one that died mid-task: look for its work at once
+    # rather than at the next beat tick.
+    try:
+        resume_stale_tasks_task.delay()
+    except Exception:  # noqa: BLE001 - never stop a worker from starting; beat retries every minute.
+        log.warning("could not enqueue resume_stale_tasks_task at worker start", exc_info=True)
 
 
 @shared_task(name="reviews.tasks.relay_events_task", acks_late=True, ignore_result=True)

@@ -148,6 +148,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The worker polls the folder; a short interval keeps webhook latency well under a second.
+        "polling_interval": 0.1,
     }
 # Progress and results live on the Task model, so Celery needs no result backend.
 CELERY_TASK_IGNORE_RESULT = True
@@ -158,7 +160,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "expire-moderation-state": {"task": "reviews.tasks.sweep_expired_task", "schedule": 60.0},
-    "relay-events": {"task": "reviews.tasks.relay_events_task", "schedule": 30.0},
+    # Commits kick the relay at once; this only wakes retries that are due and events left while the broker
+    # was down.
+    "relay-events": {"task": "reviews.tasks.relay_events_task", "schedule": 10.0},
 }
 
 # --- Moderation -----------------------------------------------------------------------------------
@@ -168,6 +172,12 @@ MODERATION_API_SECRET = os.environ.get("MODERATION_API_SECRET", "")
 MODERATION_LOCK_SECONDS = int(os.environ.get("MODERATION_LOCK_SECONDS", "300"))
 # Stream's documented default: an IP ban without a timeout lasts 30 days.
 MODERATION_IP_BAN_DEFAULT_MINUTES = 30 * 24 * 60
+# Webhook targets on private/loopback addresses are refused (SSRF) unless this is set; DEBUG (make run) sets it.
+MODERATION_WEBHOOK_ALLOW_PRIVATE = env_bool("MODERATION_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+# Bulk user tasks commit (and report progress) every this many users.
+MODERATION_BULK_CHUNK_SIZE = int(os.environ.get("MODERATION_BULK_CHUNK_SIZE", "1000"))
+# A pending/running bulk task whose progress has not moved for this long is re-enqueued (its worker died).
+MODERATION_TASK_STALE_SECONDS = int(os.environ.get("MODERATION_TASK_STALE_SECONDS", "60"))
 # Optional external AI-text labeller (docs/policies.md): POST {"texts": [...]} -> {"labels": [{label, severity}]}.
 MODERATION_AI_TEXT_URL = os.environ.get("MODERATION_AI_TEXT_URL", "")
 MODERATION_AI_TEXT_TIMEOUT = float(os.environ.get("MODERATION_AI_TEXT_TIMEOUT", "0.5"))

@@ -7,6 +7,7 @@ same transaction, and records its events in the outbox (delivered after commit).
 
 from .bans import ban_user, expire_ban, unban_user
 from .blocks import block_user, unblock_user
+from .bulk_users import BulkOutcome, deactivate_users, reactivate_users
 from .calls import (
     apply_call_verdict,
     block_call_user,
@@ -22,6 +23,7 @@ from .calls import (
     update_call_settings,
     update_call_user_permissions,
 )
+from .expiry import expire_bans, expire_mutes
 from .mutes import expire_mute, mute_user, unmute_user
 from .policies import (
     check_content,
@@ -46,6 +48,11 @@ from .queue import (
 from .users import deactivate_user, ensure_user, partial_update_user, reactivate_user, upsert_user
 
 __all__ = [
+    "BulkOutcome",
+    "deactivate_users",
+    "expire_bans",
+    "expire_mutes",
+    "reactivate_users",
     "ban_user",
     "check_content",
     "create_blocklist",

@@ -12,6 +12,7 @@ from reviews.errors import ModerationError
 from reviews.models import Ban, EndUser, ReviewQueueItem
 
 from ._common import Actor, expiry_from_timeout, lock_user, same_expiry, write_log
+from .expiry import expire_bans
 
 
 def _open_ban(target: EndUser, channel_cid: str | None) -> Ban | None:
@@ -155,24 +156,7 @@ def unban_user(
     return ban
 
 
-@transaction.atomic
 def expire_ban(*, ban: Ban, now: datetime | None = None) -> bool:
-    """Close a ban whose time ran out, with the system as actor. Enforcement never waited for this (bans are
-    read with their expiry); it tidies up and announces `user.unbanned`. Safe to run twice or late."""
-    now = now or timezone.now()
-    ban = Ban.objects.select_for_update().select_related("target").get(pk=ban.pk)
-    if ban.lifted_at is not None or ban.expires_at is None or ban.expires_at > now:
-        return False
-    ban.lifted_at = ban.expires_at
-    ban.save(update_fields=["lifted_at", "updated_at"])
-    write_log(
-        action="unban",
-        actor=None,
-        target_user=ban.target,
-        reason="ban expired",
-        custom={"ban_id": ban.pk, "channel_cid": ban.channel_cid, "expired": True, "ip_ban": ban.ip_ban},
-    )
-    events.record(
-        "user.unbanned", user=wire.user_common(ban.target), shadow=ban.shadow, cid=ban.channel_cid
-    )
-    return True
+    """Close one ban whose time ran out, with the system as actor (see `expire_bans`, which does the work for
+    a whole batch). Returns False when it was not expired, already closed, or being changed right now."""
+    return expire_bans(now=now, ban_ids=[ban.pk]) == 1

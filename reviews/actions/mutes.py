@@ -11,6 +11,7 @@ from reviews.errors import ModerationError
 from reviews.models import EndUser, Mute
 
 from ._common import Actor, expiry_from_timeout, lock_user, same_expiry, write_log
+from .expiry import expire_mutes
 
 
 @transaction.atomic
@@ -58,18 +59,6 @@ def unmute_user(*, user: EndUser, target: EndUser, actor: Actor) -> bool:
     return True
 
 
-@transaction.atomic
 def expire_mute(*, mute: Mute, now: datetime | None = None) -> bool:
-    """Remove a mute whose time ran out, with the system as actor; announces `user.unmuted`. Safe to repeat."""
-    now = now or timezone.now()
-    mute = Mute.objects.select_for_update().select_related("user", "target").filter(pk=mute.pk).first()
-    if mute is None or mute.expires_at is None or mute.expires_at > now:
-        return False
-    user, target = mute.user, mute.target
-    mute.delete()
-    write_log(
-        action="unmute", actor=None, target_user=target, reason="mute expired",
-        custom={"muted_by": user.pk, "expired": True},
-    )
-    events.record("user.unmuted", user=wire.user_common(user), target_user=wire.user_common(target))
-    return True
+    """Remove one mute whose time ran out, with the system as actor (see `expire_mutes`). Safe to repeat."""
+    return expire_mutes(now=now, mute_ids=[mute.pk]) == 1

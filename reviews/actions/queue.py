@@ -136,7 +136,8 @@ def flag_content(
         elif entity_type == EntityType.MESSAGE:
             events.record(
                 "message.flagged", message_id=entity_id,
-                message={"id": entity_id, "text": item.content_text, "cid": item.channel_cid},
+                message=wire.message_response(message_id=entity_id, text=item.content_text, cid=item.channel_cid,
+                                              creator=item.entity_creator, at=item.created_at),
                 user=wire.user_common(reporter) if reporter else None, reason=reason or "",
                 total_flags=item.flags_count, cid=item.channel_cid or None,
             )

@@ -176,3 +176,18 @@ def full_user(user: EndUser, states: dict) -> dict[str, Any]:
         "devices": [],
         "mutes": [user_mute(m, states) for m in (state.mutes if state else [])],
     }
+
+
+def message_response(*, message_id: str, text: str, cid: str, creator: EndUser | None, at: datetime) -> dict:
+    """MessageResponse for a message we know only as a flagged entity (message.flagged webhooks): every field
+    the SDK requires, with the counters and lists we do not keep left empty."""
+    author = user_response(creator) if creator is not None else {
+        **user_response(EndUser(id="")), "created_at": ts(at), "updated_at": ts(at)}
+    return {
+        "id": message_id, "text": text, "html": "", "type": "regular", "cid": cid,
+        "created_at": ts(at), "updated_at": ts(at), "user": author,
+        "deleted_reply_count": 0, "reply_count": 0, "mentioned_channel": False, "mentioned_here": False,
+        "pinned": False, "shadowed": False, "silent": False, "attachments": [], "latest_reactions": [],
+        "mentioned_users": [], "own_reactions": [], "restricted_visibility": [], "custom": {},
+        "reaction_counts": {}, "reaction_scores": {},
+    }

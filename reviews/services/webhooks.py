@@ -1,100 +1,468 @@
 """Webhook relay: outbox events -> one delivery per interested endpoint -> signed POSTs with retries.
 
 Each POST body is the event JSON; `X-Signature` is the lowercase hex HMAC-SHA256 of the raw body keyed with
-the API secret, exactly what the SDK's `verify_webhook` checks.
+the API secret, exactly what the SDK's `verify_webhook_signature` checks. Which secret, when several API keys
+are active: the MODERATION_API_KEY's if that key is active, else the oldest active key (docs/api.md).
+
+Delivery is at least once. A relay run claims due deliveries under SKIP LOCKED with a lease (so concurrent
+runs never POST the same delivery, and a run that dies mid-POST is retried when the lease ends), POSTs them
+over one keep-alive connection per endpoint, and records the outcome; failures back off exponentially
+(2 s, 4 s, ... capped at an hour) for MAX_ATTEMPTS tries, about a day, then the delivery is `failed` and can
+be redelivered from admin. Events wait in the outbox while the broker is down (beat relays every few
+seconds once it is back) and deliveries wait while a receiver is down.
+
+Commits kick a relay run (`kick`), deduplicated by a gate: at most one run is queued at a time, and a run
+opens the gate as it starts, so an event committed during a run either is seen by it or queues the next.
+
+Targets on private, loopback, link-local or otherwise non-global addresses are refused (SSRF) unless
+MODERATION_WEBHOOK_ALLOW_PRIVATE is set (on under DEBUG, so `make run` reaches a receiver on 127.0.0.1).
+The address is checked after resolution and the connection goes to that checked address, so a name that
+re-resolves elsewhere between check and connect (DNS rebinding) does not get through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
-import urllib.error
-import urllib.request
+import os
+import socket
+import ssl
+import time
 from datetime import timedelta
+from functools import cache
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from reviews.errors import ModerationError
 from reviews.models import ApiKey, OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 30
+BACKOFF_CAP_SECONDS = 3600
 TIMEOUT_SECONDS = 5
+LEASE_SECONDS = 60
+CLAIM_BATCH = 200
+FAN_OUT_BATCH = 500
+# A run hands over to a fresh one after this long, so one busy endpoint cannot hold a worker slot for ever.
+RUN_SECONDS = 50
+USER_AGENT = "moderation-service-webhooks"
+
+
+# --- signing -------------------------------------------------------------------------------------------
 
 
 def sign(body: bytes, secret: str) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def signing_key() -> ApiKey | None:
+    """The key whose secret signs webhooks: MODERATION_API_KEY's when it is active (the app the operator
+    configured), else the oldest active key, so adding a key for rotation does not change the signature
+    until the old key is deactivated."""
+    active = ApiKey.objects.filter(active=True)
+    if settings.MODERATION_API_KEY:
+        configured = active.filter(key=settings.MODERATION_API_KEY).first()
+        if configured is not None:
+            return configured
+    return active.order_by("created_at", "id").first()
+
+
 def signing_secret() -> str | None:
-    key = ApiKey.objects.filter(active=True).order_by("created_at").first()
+    key = signing_key()
     return key.secret if key else None
 
 
-def fan_out(batch_size: int = 500) -> int:
-    """Create deliveries for events not yet relayed. Returns how many events were relayed."""
-    endpoints = list(WebhookEndpoint.objects.filter(active=True))
+# --- SSRF guard ----------------------------------------------------------------------------------------
+
+
+class UnsafeTarget(Exception):
+    """The URL is not http(s) or resolves to an address webhooks may not reach."""
+
+
+def _allowed_address(address: str) -> bool:
+    if settings.MODERATION_WEBHOOK_ALLOW_PRIVATE:
+        return True
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _split(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise UnsafeTarget("only http and https URLs are allowed")
+    if not parts.hostname:
+        raise UnsafeTarget("the URL has no host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UnsafeTarget(f"bad port: {exc}") from None
+    return parts.scheme, parts.hostname, port
+
+
+def resolve_target(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, checked address) for `url`; raises UnsafeTarget. Every address the name resolves
+    to must be allowed, so a name with one public and one private address is refused."""
+    scheme, host, port = _split(url)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UnsafeTarget(f"cannot resolve {host}: {exc}") from None
+    addresses = [info[4][0] for info in infos]
+    refused = [a for a in addresses if not _allowed_address(a)]
+    if refused:
+        raise UnsafeTarget(
+            f"{host} resolves to a private or loopback address ({refused[0]}); "
+            "set MODERATION_WEBHOOK_ALLOW_PRIVATE to allow it"
+        )
+    return scheme, host, port, addresses[0]
+
+
+def check_webhook_url(url: str, *, field: str = "webhook_url") -> str:
+    """Validate a webhook URL when it is configured (update_app, admin); returns it stripped. A name that does
+    not resolve yet is accepted (it is checked again at every delivery); a private target is refused."""
+    url = (url or "").strip()
+    if len(url) > 2048:
+        raise ModerationError.invalid(field, "must be at most 2048 characters")
+    try:
+        resolve_target(url)
+    except UnsafeTarget as exc:
+        if not str(exc).startswith("cannot resolve"):
+            raise ModerationError.invalid(field, str(exc)) from None
+    return url
+
+
+def configure_app_webhook(*, url: str, events: list[str] | None = None) -> WebhookEndpoint | None:
+    """The endpoint set by `update_app(webhook_url=..., webhook_events=[...])`: created, updated, or (empty
+    url) deactivated. Admin-managed endpoints are left alone."""
+    if events is not None and not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
+        raise ModerationError.invalid("webhook_events", "must be a list of event types")
+    with transaction.atomic():
+        current = WebhookEndpoint.objects.select_for_update().filter(from_app=True).order_by("id").first()
+        if not url:
+            if current is not None:
+                WebhookEndpoint.objects.filter(from_app=True).update(active=False)
+            return current
+        url = check_webhook_url(url)
+        if current is None:
+            return WebhookEndpoint.objects.create(url=url, events=events or [], from_app=True)
+        current.url, current.active = url, True
+        if events is not None:
+            current.events = events
+        current.save(update_fields=["url", "active", "events"])
+        return current
+
+
+class _Connection(http.client.HTTPConnection):
+    """Connects to the address that passed the SSRF check, not to whatever the name resolves to next."""
+
+    def __init__(self, host: str, port: int, address: str, **kwargs) -> None:
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _TLSConnection(_Connection):
+    default_port = 443
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=self.host)
+
+
+class _Poster:
+    """One keep-alive connection to one endpoint for the length of a relay run."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parts = urlsplit(url)
+        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.conn: _Connection | None = None
+
+    def _open(self) -> _Connection:
+        scheme, host, port, address = resolve_target(self.url)
+        cls = _TLSConnection if scheme == "https" else _Connection
+        return cls(host, port, address, timeout=TIMEOUT_SECONDS)
+
+    def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        for attempt in (1, 2):
+            reused = self.conn is not None
+            if self.conn is None:
+                self.conn = self._open()
+            try:
+                self.conn.request("POST", self.path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                # The receiver closed an idle keep-alive connection: one fresh try, not a failed delivery.
+                if not reused or attempt == 2:
+                    raise
+            except Exception:
+                self.close()
+                raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+            self.conn = None
+
+
+# --- relay ---------------------------------------------------------------------------------------------
+
+
+def fan_out(batch_size: int = FAN_OUT_BATCH) -> int:
+    """Create deliveries for committed events not yet relayed; returns how many events were relayed.
+    Events are taken under SKIP LOCKED, so concurrent runs split them; an endpoint added later receives
+    only events recorded after its first relay."""
     relayed = 0
     while True:
         with transaction.atomic():
             events = list(
                 OutboxEvent.objects.select_for_update(skip_locked=True)
                 .filter(relayed_at__isnull=True)
+                .only("id", "type")
                 .order_by("id")[:batch_size]
             )
             if not events:
                 return relayed
+            endpoints = list(WebhookEndpoint.objects.filter(active=True))
             deliveries = [
-                WebhookDelivery(event=e, endpoint=ep) for e in events for ep in endpoints if ep.wants(e.type)
+                WebhookDelivery(event_id=e.pk, endpoint=ep) for e in events for ep in endpoints if ep.wants(e.type)
             ]
-            WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+            WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
             OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(relayed_at=timezone.now())
             relayed += len(events)
+            if len(events) < batch_size:
+                return relayed
 
 
-def deliver(delivery: WebhookDelivery, secret: str) -> bool:
-    body = json.dumps(delivery.event.payload, separators=(",", ":")).encode()
-    request = urllib.request.Request(
-        delivery.endpoint.url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "X-Signature": sign(body, secret),
-                 "X-Webhook-Id": str(delivery.pk), "User-Agent": "moderation-service-webhooks"},
-    )
+def claim_due(limit: int = CLAIM_BATCH) -> list[WebhookDelivery]:
+    """Take up to `limit` due deliveries to active endpoints, pushing their next attempt a lease ahead, so no
+    other run takes them meanwhile and a run that dies leaves them to be retried."""
     now = timezone.now()
-    delivery.attempts += 1
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event", "endpoint")
+            .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now, endpoint__active=True)
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        if due:
+            WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(
+                next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)
+            )
+    return due
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2**attempts, BACKOFF_CAP_SECONDS))
+
+
+def _body(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(delivery.event.payload, separators=(",", ":")).encode()
+
+
+def deliver_batch(deliveries: list[WebhookDelivery], key: ApiKey, posters: dict[int, _Poster]) -> int:
+    """POST each delivery and record the outcomes; returns how many were delivered. After a connection-level
+    failure the endpoint's other deliveries in this batch are deferred untried (no attempt counted)."""
+    delivered: dict[int, list[int]] = {}  # status code -> delivery ids
+    down: dict[int, tuple[str, timedelta]] = {}  # endpoint id -> (error, delay)
+    failed: list[WebhookDelivery] = []
+    deferred: list[WebhookDelivery] = []
+    for d in deliveries:
+        if d.endpoint_id in down:
+            deferred.append(d)
+            continue
+        poster = posters.get(d.endpoint_id)
+        if poster is None or poster.url != d.endpoint.url:
+            if poster is not None:
+                poster.close()
+            poster = posters[d.endpoint_id] = _Poster(d.endpoint.url)
+        body = _body(d)
+        headers = {"Content-Type": "application/json", "X-Signature": sign(body, key.secret),
+                   "X-Api-Key": key.key, "X-Webhook-Id": str(d.pk), "X-Webhook-Attempt": str(d.attempts + 1),
+                   "User-Agent": USER_AGENT}
+        try:
+            status, response = poster.post(body, headers)
+        except (UnsafeTarget, OSError, http.client.HTTPException) as exc:
+            d.last_error, d.last_status_code = f"{type(exc).__name__}: {exc}"[:2000], None
+            failed.append(d)
+            down[d.endpoint_id] = (d.last_error, backoff(d.attempts + 1))
+            continue
+        if 200 <= status < 300:
+            delivered.setdefault(status, []).append(d.pk)
+        else:
+            d.last_error = f"HTTP {status}: {response[:500].decode(errors='replace')}"
+            d.last_status_code = status
+            failed.append(d)
+    _record_outcomes(delivered, failed, deferred, down)
+    return sum(len(ids) for ids in delivered.values())
+
+
+def _record_outcomes(delivered: dict[int, list[int]], failed: list[WebhookDelivery],
+                     deferred: list[WebhookDelivery], down: dict[int, tuple[str, timedelta]]) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        for status, ids in delivered.items():
+            WebhookDelivery.objects.filter(pk__in=ids).update(
+                status=WebhookDelivery.Status.DELIVERED, attempts=F("attempts") + 1, delivered_at=now,
+                last_error="", last_status_code=status,
+            )
+        for d in failed:
+            d.attempts += 1
+            d.next_attempt_at = now + backoff(d.attempts)
+            if d.attempts >= MAX_ATTEMPTS:
+                d.status = WebhookDelivery.Status.FAILED
+            d.save(update_fields=["attempts", "status", "last_error", "last_status_code", "next_attempt_at"])
+        for d in deferred:
+            error, delay = down[d.endpoint_id]
+            WebhookDelivery.objects.filter(pk=d.pk).update(
+                next_attempt_at=now + delay, last_error=f"not tried: endpoint unreachable ({error})"[:2000]
+            )
+
+
+def relay(*, run_seconds: float = RUN_SECONDS) -> int:
+    """Fan out new events and deliver what is due until nothing is left (or `run_seconds` pass, then hand
+    over to a fresh run). Returns how many deliveries succeeded."""
+    _gate().release()
+    key = signing_key()
+    posters: dict[int, _Poster] = {}
+    sent = 0
+    deadline = time.monotonic() + run_seconds
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - http(s) only
-            delivery.last_status_code = response.status
-        delivery.status, delivery.delivered_at, delivery.last_error = WebhookDelivery.Status.DELIVERED, now, ""
-        ok = True
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        delivery.last_status_code = getattr(exc, "code", None)
-        delivery.last_error = str(exc)[:2000]
-        # Exponential backoff: 2 s, 4 s, 8 s ... capped at one hour.
-        delivery.next_attempt_at = now + timedelta(seconds=min(2**delivery.attempts, 3600))
-        if delivery.attempts >= MAX_ATTEMPTS:
-            delivery.status = WebhookDelivery.Status.FAILED
-        ok = False
-    delivery.save(update_fields=["attempts", "status", "delivered_at", "last_error", "last_status_code",
-                                 "next_attempt_at"])
-    return ok
+        while time.monotonic() < deadline:
+            fan_out()
+            due = claim_due()
+            if not due:
+                return sent
+            if key is None:
+                # Nothing to sign with yet (no active API key): put them back untried.
+                WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(
+                    next_attempt_at=timezone.now() + timedelta(seconds=30), last_error="no active API key to sign"
+                )
+                return sent
+            sent += deliver_batch(due, key, posters)
+    finally:
+        for poster in posters.values():
+            poster.close()
+    kick()
+    return sent
 
 
-def deliver_due(limit: int = 500) -> int:
-    secret = signing_secret()
-    if secret is None:
-        return 0
-    due = list(
-        WebhookDelivery.objects.select_related("event", "endpoint")
-        .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at")[:limit]
-    )
-    return sum(deliver(d, secret) for d in due)
+def redeliver(deliveries: QuerySet[WebhookDelivery]) -> int:
+    """Queue deliveries again (admin's "redeliver"): pending and due now, with a fresh set of attempts."""
+    with transaction.atomic():
+        count = deliveries.update(status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now(),
+                                  attempts=0, delivered_at=None)
+        transaction.on_commit(kick)
+    return count
 
 
-def relay() -> int:
-    fan_out()
-    return deliver_due()
+# --- kicking the relay -----------------------------------------------------------------------------------
+
+
+class _Gate:
+    """Lets one kick through until a relay run starts and opens it again; every other kick meanwhile is
+    dropped. Entries expire after TTL seconds, so a kick whose message was lost cannot block the relay."""
+
+    TTL = 10
+
+    def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+class _RedisGate(_Gate):
+    KEY = "moderation:webhook-relay-kick"
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def acquire(self) -> bool:
+        return bool(self.client.set(self.KEY, b"1", nx=True, ex=self.TTL))
+
+    def release(self) -> None:
+        self.client.delete(self.KEY)
+
+
+class _FileGate(_Gate):
+    """For the embedded filesystem broker: O_EXCL creation is atomic across the web and worker processes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def acquire(self) -> bool:
+        for _ in (1, 2):
+            try:
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                return True
+            except FileExistsError:
+                try:
+                    if time.time() - os.stat(self.path).st_mtime < self.TTL:
+                        return False
+                    os.unlink(self.path)  # expired: the kick it stood for was lost
+                except FileNotFoundError:
+                    pass
+        return False
+
+    def release(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+
+@cache
+def _gate_for(broker_url: str, eager: bool) -> _Gate:
+    if eager:
+        return _Gate()  # eager runs relay inline; there is no queue to flood
+    if broker_url.startswith(("redis://", "rediss://")):
+        return _RedisGate(broker_url)
+    if broker_url.startswith("filesystem://"):
+        return _FileGate(os.path.join(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"], "..",
+                                      "relay-kick"))
+    return _Gate()
+
+
+def _gate() -> _Gate:
+    return _gate_for(settings.CELERY_BROKER_URL, bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)))
+
+
+def kick() -> None:
+    """Enqueue a relay run unless one is already queued. Never raises: with the broker or Redis down the
+    events stay in the outbox and beat's periodic relay sends them once it is back."""
+    from reviews.tasks import relay_events_task
+
+    try:
+        gate = _gate()
+        if not gate.acquire():
+            return
+    except Exception:  # noqa: BLE001 - the gate's Redis being down must not fail a committed write.
+        log.warning("webhook relay gate unavailable; enqueueing anyway", exc_info=True)
+        gate = _Gate()
+    try:
+        relay_events_task.delay()
+    except Exception:  # noqa: BLE001 - as above: beat relays what is left.
+        with contextlib.suppress(Exception):
+            gate.release()
+        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+            raise
+        log.warning("could not enqueue the webhook relay; beat will pick the events up", exc_info=True)

@@ -1,0 +1,93 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from reviews import actions
+from reviews.models import Ban, ModerationLog, Mute, OutboxEvent, ReviewQueueItem
+from reviews.services.sweeps import sweep_expired
+from reviews.tasks import sweep_expired_task
+from tests.factories import EndUserFactory, ReviewQueueItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def expiring(moderator, alice, bob, time_machine):
+    """Now: alice banned 10 min, IP-banned carol (30-day default), bob banned in a channel for ever,
+    alice muting bob for 5 min, a claim for 60 s."""
+    time_machine.move_to("2030-01-01 12:00Z", tick=False)
+    carol = EndUserFactory(id="carol", last_ip="192.0.2.9")
+    actions.ban_user(target=alice, actor=moderator, timeout_minutes=10)
+    actions.ban_user(target=carol, actor=moderator, ip_ban=True)
+    actions.ban_user(target=bob, actor=moderator, channel_cid="messaging:general")
+    actions.mute_user(user=alice, target=bob, actor=alice, timeout_minutes=5)
+    item = ReviewQueueItemFactory()
+    actions.claim_item(item=item, holder=moderator, duration_seconds=60)
+    OutboxEvent.objects.all().delete()
+    return {"carol": carol, "item": item}
+
+
+def _swept_logs():
+    return ModerationLog.objects.filter(actor__isnull=True, action__in=["unban", "unmute"])
+
+
+def test_the_sweep_lifts_only_what_expired_as_the_system_and_announces_it(expiring, alice, time_machine):
+    time_machine.move_to("2030-01-01 12:11Z", tick=False)
+    assert sweep_expired() == {"bans": 1, "mutes": 1, "locks": 1}
+    ban = Ban.objects.get(target=alice)
+    assert ban.lifted_at == ban.expires_at and ban.lifted_by is None
+    assert Ban.objects.filter(lifted_at__isnull=True).count() == 2  # carol's IP ban and bob's channel ban
+    assert not Mute.objects.exists()
+    assert ReviewQueueItem.objects.get(pk=expiring["item"].pk).locked_by is None
+    logs = {(entry.action, entry.target_user_id, entry.actor_type) for entry in _swept_logs()}
+    assert logs == {("unban", "alice", "automod"), ("unmute", "bob", "automod")}
+    assert sorted(OutboxEvent.objects.values_list("type", flat=True)) == ["user.unbanned", "user.unmuted"]
+
+
+def test_ip_bans_expire_after_30_days_by_default(expiring, time_machine):
+    time_machine.move_to("2030-01-31 11:59Z", tick=False)
+    sweep_expired()
+    assert Ban.objects.get(target=expiring["carol"]).lifted_at is None
+    time_machine.move_to("2030-01-31 12:01Z", tick=False)
+    assert sweep_expired()["bans"] == 1
+    entry = _swept_logs().get(target_user=expiring["carol"])
+    assert entry.custom["ip_ban"] is True and entry.reason == "ban expired"
+
+
+def test_running_twice_or_late_changes_nothing_more(expiring, time_machine):
+    time_machine.move_to("2030-03-01 00:00Z", tick=False)  # very late: everything timed has expired
+    first = sweep_expired()
+    assert first["bans"] == 2 and first["mutes"] == 1
+    logs, events = _swept_logs().count(), OutboxEvent.objects.count()
+    assert sweep_expired() == {"bans": 0, "mutes": 0, "locks": 0}
+    assert sweep_expired_task.delay() is not None  # the beat task, eagerly
+    assert (_swept_logs().count(), OutboxEvent.objects.count()) == (logs, events)
+
+
+def test_an_expired_ban_closed_by_a_new_ban_is_not_swept_again(expiring, alice, moderator, time_machine):
+    time_machine.move_to("2030-01-01 12:30Z", tick=False)
+    actions.ban_user(target=alice, actor=moderator, reason="again")  # closes the expired one itself
+    assert sweep_expired()["bans"] == 0
+    assert Ban.objects.in_force().filter(target=alice).count() == 1
+
+
+def test_batches_cover_a_backlog(moderator, time_machine, monkeypatch):
+    import reviews.services.sweeps as sweeps
+
+    monkeypatch.setattr(sweeps, "BATCH", 3)
+    users = EndUserFactory.create_batch(8)
+    for user in users:
+        actions.ban_user(target=user, actor=moderator, timeout_minutes=1)
+    time_machine.move_to(timezone.now() + timedelta(minutes=2))
+    assert sweep_expired(limit=5)["bans"] == 5  # a capped run leaves the rest for the next
+    assert sweep_expired()["bans"] == 3
+    assert not Ban.objects.filter(lifted_at__isnull=True).exists()
+
+
+def test_single_expire_ban_still_works(moderator, alice, time_machine):
+    ban = actions.ban_user(target=alice, actor=moderator, timeout_minutes=1)
+    assert actions.expire_ban(ban=ban) is False  # not yet expired
+    time_machine.move_to(timezone.now() + timedelta(minutes=2))
+    assert actions.expire_ban(ban=ban) is True
+    assert actions.expire_ban(ban=ban) is False

@@ -1,0 +1,166 @@
+import socket
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+from getstream.webhook import verify_webhook_signature
+
+from reviews import actions
+from reviews.errors import ModerationError
+from reviews.models import ApiKey, WebhookDelivery, WebhookEndpoint
+from reviews.services import webhooks
+
+pytestmark = pytest.mark.django_db
+
+
+def test_events_reach_every_interested_endpoint_signed_decodable_on_one_connection(
+        receiver, allow_private, moderator, alice, bob):
+    WebhookEndpoint.objects.create(url=receiver.url)  # every event
+    WebhookEndpoint.objects.create(url=receiver.url + "?only=bans", events=["user.banned"])
+    WebhookEndpoint.objects.create(url=receiver.url + "?off", active=False)
+    actions.ban_user(target=alice, actor=moderator, reason="spam")
+    actions.mute_user(user=alice, target=bob, actor=alice)
+    actions.deactivate_users(user_ids=["alice", "bob"], actor=moderator)
+
+    assert webhooks.relay() == 5  # 4 events to the first endpoint, the ban to the second
+    got = receiver.wait_for(5)
+    assert all(r.valid_signature and not r.error for r in got)
+    assert all(verify_webhook_signature(r.body, r.headers["X-Signature"], "jobs-secret-for-tests") for r in got)
+    assert sorted(r.event.type for r in got) == sorted(
+        ["user.banned", "user.banned", "user.muted", "user.deactivated", "user.deactivated"])
+    assert receiver.connections == 2  # keep-alive: one connection per endpoint for the whole run
+    assert set(WebhookDelivery.objects.values_list("status", "attempts", "last_status_code")) == {
+        ("delivered", 1, 200)}
+    assert webhooks.relay() == 0  # nothing is sent twice
+
+
+def test_a_failing_receiver_is_retried_with_backoff_until_it_recovers(receiver, allow_private, moderator, alice,
+                                                                       time_machine):
+    time_machine.move_to("2030-01-01 12:00Z", tick=False)
+    WebhookEndpoint.objects.create(url=receiver.url)
+    receiver.status = 503
+    actions.ban_user(target=alice, actor=moderator)
+    webhooks.relay()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 503)
+    assert delivery.next_attempt_at == timezone.now() + timedelta(seconds=2)
+    assert delivery.last_error.startswith("HTTP 503")
+    webhooks.relay()  # not due yet: no attempt
+    assert WebhookDelivery.objects.get().attempts == 1
+    time_machine.shift(timedelta(seconds=3))
+    webhooks.relay()
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and delivery.next_attempt_at == timezone.now() + timedelta(seconds=4)
+    receiver.status = 200
+    time_machine.shift(timedelta(seconds=5))
+    webhooks.relay()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 3, "")
+    assert len(receiver.received) == 3
+
+
+def test_a_receiver_that_is_down_costs_one_attempt_per_batch_and_loses_nothing(allow_private, api_key, moderator,
+                                                                              time_machine):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    WebhookEndpoint.objects.create(url=f"http://127.0.0.1:{port}/hook")
+    for i in range(3):
+        actions.deactivate_user(target=actions.ensure_user(f"u{i}"), actor=moderator)
+    webhooks.relay()
+    rows = list(WebhookDelivery.objects.order_by("id").values_list("status", "attempts"))
+    assert rows == [("pending", 1), ("pending", 0), ("pending", 0)]  # the first tried, the others deferred
+    assert "ConnectionRefusedError" in WebhookDelivery.objects.order_by("id").first().last_error
+
+
+def test_a_delivery_gives_up_after_max_attempts_and_admin_redelivers_it(receiver, allow_private, moderator, alice,
+                                                                         client, time_machine):
+    time_machine.move_to("2030-01-01 12:00Z")
+    WebhookEndpoint.objects.create(url=receiver.url)
+    receiver.status = 500
+    actions.ban_user(target=alice, actor=moderator)
+    for _ in range(webhooks.MAX_ATTEMPTS):
+        webhooks.relay()
+        time_machine.shift(timedelta(hours=2))
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("failed", webhooks.MAX_ATTEMPTS)
+    webhooks.relay()
+    assert WebhookDelivery.objects.get().attempts == webhooks.MAX_ATTEMPTS
+
+    receiver.status = 200
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    url = reverse("admin:reviews_webhookdelivery_changelist")
+    page = client.get(url)
+    assert b"HTTP 500" in page.content  # the last error is visible in the list
+    response = client.post(url, {"action": "redeliver", "_selected_action": [delivery.pk]}, follow=True)
+    assert b"1 deliveries queued again" in response.content
+    webhooks.relay()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 1)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9/hook", "http://localhost/hook", "http://10.1.2.3/x", "http://192.168.0.1/x",
+    "http://169.254.169.254/latest/meta-data", "http://[::1]/x", "http://[::ffff:127.0.0.1]/x", "http://0.0.0.0/x",
+    "ftp://93.184.216.34/x", "http:///nohost",
+])
+def test_private_loopback_and_non_http_targets_are_refused(settings, url):
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ModerationError) as exc:
+        webhooks.check_webhook_url(url)
+    assert exc.value.field == "webhook_url"
+
+
+def test_public_targets_are_accepted_and_the_setting_allows_private_ones(settings):
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
+    assert webhooks.check_webhook_url(" https://93.184.216.34/hook ") == "https://93.184.216.34/hook"
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = True
+    assert webhooks.check_webhook_url("http://127.0.0.1:8103/hook")
+
+
+def test_a_private_target_is_refused_at_delivery_too(receiver, settings, moderator, alice):
+    """An endpoint stored before the setting changed (or a name that now resolves privately) is not POSTed."""
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
+    WebhookEndpoint.objects.create(url=receiver.url)
+    actions.ban_user(target=alice, actor=moderator)
+    webhooks.relay()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and "MODERATION_WEBHOOK_ALLOW_PRIVATE" in delivery.last_error
+    assert receiver.received == []
+
+
+def test_admin_refuses_a_private_endpoint(client, settings):
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    response = client.post(reverse("admin:reviews_webhookendpoint_add"),
+                           {"url": "http://127.0.0.1/hook", "events": "[]", "active": "on"})
+    assert response.status_code == 200 and b"private or loopback" in response.content
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_update_app_endpoint_is_created_updated_and_switched_off(allow_private):
+    ep = webhooks.configure_app_webhook(url="http://127.0.0.1:1/a", events=["user.banned"])
+    WebhookEndpoint.objects.create(url="http://127.0.0.1:1/admin-made")
+    again = webhooks.configure_app_webhook(url="http://127.0.0.1:1/b", events=None)
+    assert again.pk == ep.pk and (again.url, again.events) == ("http://127.0.0.1:1/b", ["user.banned"])
+    webhooks.configure_app_webhook(url="", events=None)
+    assert list(WebhookEndpoint.objects.filter(active=True).values_list("url", flat=True)) == [
+        "http://127.0.0.1:1/admin-made"]
+    with pytest.raises(ModerationError):
+        webhooks.configure_app_webhook(url="http://127.0.0.1:1/a", events="user.banned")
+
+
+def test_the_signing_secret_is_the_configured_keys_else_the_oldest_active(settings, time_machine):
+    settings.MODERATION_API_KEY = ""
+    assert webhooks.signing_secret() is None
+    time_machine.move_to("2030-01-01 00:00Z")
+    ApiKey.objects.create(key="old", secret="old-secret")
+    time_machine.move_to("2030-02-01 00:00Z")
+    ApiKey.objects.create(key="new", secret="new-secret")
+    assert webhooks.signing_secret() == "old-secret"  # adding a key for rotation changes nothing
+    settings.MODERATION_API_KEY = "new"
+    assert webhooks.signing_secret() == "new-secret"
+    ApiKey.objects.filter(key="new").update(active=False)
+    assert webhooks.signing_secret() == "old-secret"
