@@ -52,3 +52,11 @@ def run_user_task(task_id: str) -> None:
     from reviews.services import bulk
 
     bulk.run_user_task(task_id)
+
+
+@shared_task(name="reviews.tasks.run_queue_task", acks_late=True, ignore_result=True)
+def run_queue_task(task_id: str) -> None:
+    """A bulk queue decision or its undo, in chunks; resumable (see reviews.services.queue_bulk)."""
+    from reviews.services import queue_bulk
+
+    queue_bulk.run_queue_task(task_id)

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from reviews.views import health, queue
+from reviews.views import bans, calls, health, log, overview, queue, tasks, users
 
 app_name = "reviews"
 
@@ -10,6 +10,24 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="reviews:queue", permanent=False)),
     path("queue/", queue.queue, name="queue"),
+    path("calls/", calls.calls, name="calls"),
+    path("calls/act", calls.act, name="calls-act"),
+    path("queue/changes", queue.changes, name="queue-changes"),
+    path("queue/next", queue.claim_next, name="queue-next"),
+    path("queue/bulk", queue.bulk, name="queue-bulk"),
+    path("queue/<uuid:pk>/", queue.item_detail, name="item"),
+    path("queue/<uuid:pk>/decide", queue.decide, name="decide"),
+    path("queue/<uuid:pk>/release", queue.release, name="release"),
+    path("tasks/<uuid:pk>/", tasks.task_detail, name="task"),
+    path("log/", log.log_list, name="log"),
+    path("log/undo", log.undo, name="undo"),
+    path("users/", users.user_list, name="users"),
+    path("users/bulk", users.user_bulk, name="users-bulk"),
+    path("users/<str:user_id>/", users.user_detail, name="user"),
+    path("users/<str:user_id>/act", users.user_act, name="user-act"),
+    path("bans/", bans.ban_list, name="bans"),
+    path("bans/lift", bans.lift, name="bans-lift"),
+    path("overview/", overview.overview, name="overview"),
 ]
 
 auth_urlpatterns = [

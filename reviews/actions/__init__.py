@@ -25,6 +25,7 @@ from .calls import (
 )
 from .expiry import expire_bans, expire_mutes
 from .mutes import expire_mute, mute_user, unmute_user
+from .notes import add_note
 from .policies import (
     check_content,
     create_blocklist,
@@ -45,9 +46,14 @@ from .queue import (
     restore_content,
     set_content_state,
 )
+from .undo import log_bulk_decision, reopen_item, undo_entry
 from .users import deactivate_user, ensure_user, partial_update_user, reactivate_user, upsert_user
 
 __all__ = [
+    "add_note",
+    "log_bulk_decision",
+    "reopen_item",
+    "undo_entry",
     "BulkOutcome",
     "deactivate_users",
     "expire_bans",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from reviews.models import Flag, ReviewQueueItem, Severity
 
@@ -123,14 +123,39 @@ def queue_page(
     next_cursor: str | None = None,
     prev_cursor: str | None = None,
     extra: Q | None = None,
+    with_flags: bool = True,
 ) -> Page:
-    """One keyset page of the filtered queue, flags prefetched (two queries, whatever the page size).
+    """One keyset page of the filtered queue, flags prefetched (two queries, whatever the page size; one with
+    `with_flags=False`, for lists that summarise flags with `top_reasons` instead of loading every one).
     Call `filterset.is_valid()` first; an invalid filterset yields its errors, not a page."""
     keys = SORTS.get(sort, SORTS["newest"])
     qs = filterset.qs
     if extra is not None:
         qs = qs.filter(extra)
-    qs = qs.prefetch_related(
-        Prefetch("flags", queryset=Flag.objects.select_related("reporter").order_by("-created_at"))
-    )
+    if with_flags:
+        qs = qs.prefetch_related(
+            Prefetch("flags", queryset=Flag.objects.select_related("reporter").order_by("-created_at"))
+        )
     return keyset_page(qs, keys, limit=limit, next_cursor=next_cursor, prev_cursor=prev_cursor)
+
+
+def top_reasons(item_ids, per_item: int = 3) -> dict:
+    """The most common flag reasons of each item, `{item_id: [(reason, count), ...]}`, in one grouped query
+    (bounded by the distinct reasons per item, not by how many flags an item has collected)."""
+    grouped = (
+        Flag.objects.filter(item_id__in=list(item_ids)).exclude(reason="")
+        .values_list("item_id", "reason").annotate(n=Count("id")).order_by("item_id", "-n", "reason")
+    )
+    result: dict = {}
+    for item_id, reason, n in grouped:
+        reasons = result.setdefault(item_id, [])
+        if len(reasons) < per_item:
+            reasons.append((reason, n))
+    return result
+
+
+def bounded_count(qs: QuerySet, bound: int = 1000) -> tuple[int, bool]:
+    """(count, exact): counts at most `bound` + 1 rows, so it costs the same on a huge queue; `exact` is False
+    when there are more than `bound`, and the page says so ("1,000+")."""
+    n = qs.order_by()[: bound + 1].count()
+    return min(n, bound), n <= bound

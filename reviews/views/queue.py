@@ -1,17 +1,268 @@
-from django.shortcuts import render
+"""The review queue: list, live changes, the item drawer, decisions (one row or in bulk), claims."""
 
-from reviews.permissions import VIEWERS, dashboard_role, role_required
-from reviews.selectors.queue import queue_filter, queue_page
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from reviews import actions
+from reviews.errors import ModerationError
+from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, first_error
+from reviews.models import Ban, EndUser, EntityType, Flag, ModerationLog, Mute, ReviewQueueItem, UserBlock
+from reviews.selectors.pagination import Page
+from reviews.selectors.queue import (
+    SORT_LABELS,
+    SORTS,
+    base_queryset,
+    bounded_count,
+    queue_filter,
+    queue_page,
+    top_reasons,
+)
+from reviews.services import queue_bulk
+from reviews.services.decisions import apply_decision, describe
+
+from ._common import action_view, can_act, done, me, page_view, query_without, role_of
+
+LIMIT = 50
+# A poll looks back a little further than its last answer, so a write that committed just after it is not missed.
+POLL_OVERLAP = timedelta(seconds=2)
 
 
-@role_required(VIEWERS)
-def queue(request):
-    """The review queue: pending items newest first, keyset 'load more'. HTMX asks for the `rows` partial."""
+def _filter_data(request):
     data = request.GET.copy()
     data.setdefault("status", "pending")
+    return data
+
+
+def _sort(request) -> str:
+    sort = request.GET.get("sort") or "newest"
+    return sort if sort in SORT_LABELS else "newest"
+
+
+def decorate(items: list[ReviewQueueItem]) -> list[ReviewQueueItem]:
+    """Top reasons (one query for the whole page) and the current claim holder, read at this moment."""
+    now = timezone.now()
+    reasons = top_reasons([i.pk for i in items]) if items else {}
+    for item in items:
+        item.top = reasons.get(item.pk, [])
+        item.holder = item.lock_holder(now)
+    return items
+
+
+def _row_context(request) -> dict:
+    return {"me_id": me(request).pk, "can_act": can_act(request)}
+
+
+def rows_html(request, items, *, oob: str = "") -> str:
+    return render_to_string("reviews/queue.html#rows-only",
+                            {"items": decorate(items), "oob": oob, **_row_context(request)}, request=request)
+
+
+@page_view()
+def queue(request):
+    """The queue page. HTMX 'load more' gets the `rows` partial; counts are bounded and say so."""
+    data = _filter_data(request)
+    sort = _sort(request)
     filterset = queue_filter(data)
-    filterset.is_valid()
-    page = queue_page(filterset=filterset, limit=50, next_cursor=request.GET.get("next") or None)
-    context = {"page": page, "items": page.rows, "filters": data, "role": dashboard_role(request.user)}
-    template = "reviews/queue.html#rows" if request.htmx and request.GET.get("next") else "reviews/queue.html"
-    return render(request, template, context)
+    error, page = "", Page(rows=[], next=None, prev=None)
+    if filterset.is_valid():
+        try:
+            page = queue_page(filterset=filterset, sort=sort, limit=LIMIT, next_cursor=request.GET.get("next") or None,
+                              with_flags=False)
+        except ModerationError as exc:
+            error = exc.message
+    else:
+        field, problem = first_error(filterset.form)
+        error = f"{field}: {problem}"
+    context = {
+        "page": page, "items": decorate(page.rows), "filters": data, "sort": sort, "sorts": SORT_LABELS,
+        "error": error, "more_query": query_without(request, "next"), "role": role_of(request),
+        "sort_label": SORT_LABELS[sort].lower(), "severities": ["low", "medium", "high", "critical"],
+        "now": timezone.now(), "entity_types": EntityType.choices, "actions_list": ReviewQueueItem.Action.choices,
+        "action_choices": ACTION_CHOICES, "timeouts": TIMEOUT_PRESETS, "filter_query": query_without(request, "next"),
+        **_row_context(request),
+    }
+    if request.htmx and request.GET.get("next"):
+        return render(request, "reviews/queue.html#rows", context)
+    if not error:
+        context["count"], context["count_exact"] = bounded_count(filterset.qs)
+    return render(request, "reviews/queue.html", context)
+
+
+@page_view()
+def changes(request):
+    """What changed since the last poll, for the open queue page: new matching items (prepended), items that
+    changed and still match (updated in place), items that no longer match (removed), and who holds what."""
+    now = timezone.now()
+    since = parse_datetime(request.GET.get("since") or "") or now
+    look_from = since - POLL_OVERLAP
+    data = _filter_data(request)
+    filterset = queue_filter(data)
+    fresh, updated, gone = [], [], []
+    if filterset.is_valid():
+        fresh = list(filterset.qs.filter(created_at__gt=look_from).order_by("-created_at", "-id")[:20])
+        changed = list(ReviewQueueItem.objects.filter(updated_at__gt=look_from, created_at__lte=look_from)
+                       .order_by("-updated_at").values_list("id", flat=True)[:200])
+        if changed:
+            updated = list(filterset.qs.filter(pk__in=changed))
+            still = {i.pk for i in updated}
+            gone = [pk for pk in changed if pk not in still]
+    held = dict(ReviewQueueItem.objects.filter(locked_until__gt=now).values_list("id", "locked_by_id")[:500])
+    context = {
+        "since": now.isoformat(), "filter_query": query_without(request, "since"), "gone": gone,
+        "fresh_html": rows_html(request, fresh, oob="upsert") if fresh else "",
+        "updated_html": rows_html(request, updated, oob="upsert-replace") if updated else "",
+        "held_json": json.dumps({str(k): v for k, v in held.items()}),
+    }
+    return render(request, "reviews/queue.html#live", context)
+
+
+def _item_context(request, item: ReviewQueueItem) -> dict:
+    creator = item.entity_creator
+    history: dict = {}
+    if creator is not None:
+        history = {
+            "items": list(ReviewQueueItem.objects.filter(entity_creator=creator).exclude(pk=item.pk)
+                          .order_by("-created_at")[:10]),
+            "flags": list(Flag.objects.filter(entity_creator=creator).select_related("reporter")
+                          .order_by("-created_at")[:10]),
+            "bans": list(Ban.objects.filter(target=creator).select_related("banned_by").order_by("-created_at")[:10]),
+            "mutes": list(Mute.objects.filter(target=creator).select_related("user").order_by("-created_at")[:10]),
+            "blocks": list(UserBlock.objects.filter(blocked=creator).order_by("-created_at")[:10]),
+            "same_ip": list(EndUser.objects.filter(last_ip=creator.last_ip).exclude(pk=creator.pk)
+                            .values_list("id", flat=True)[:10]) if creator.last_ip else [],
+            "ip_banned": bool(creator.last_ip) and Ban.objects.in_force().filter(ip_ban=True, ip=creator.last_ip)
+            .exists(),
+        }
+    return {
+        "item": decorate([item])[0],
+        "flags": list(item.flags.select_related("reporter").order_by("-created_at")[:200]),
+        "history": history, "creator": creator,
+        "log": list(ModerationLog.objects.filter(item=item).select_related("actor").order_by("-created_at")[:50]),
+        "notes": list(item.notes.select_related("author")),
+        "action_choices": ACTION_CHOICES, "timeouts": TIMEOUT_PRESETS, "now": timezone.now(),
+        **_row_context(request),
+    }
+
+
+@page_view()
+def item_detail(request, pk):
+    """The item drawer (HTMX) or page. Opening it claims the item for a few minutes when nobody else holds it."""
+    item = get_object_or_404(base_queryset(), pk=pk)
+    claimed = None
+    if can_act(request):
+        claimed = actions.claim_item(item=item, holder=me(request))
+        item.refresh_from_db(fields=["locked_by", "locked_until"])
+    context = {**_item_context(request, item), "claimed": claimed}
+    if request.htmx:
+        html = render_to_string("reviews/item.html#drawer", context, request=request)
+        html += rows_html(request, [item], oob="upsert-replace")
+        return HttpResponse(html)
+    return render(request, "reviews/item.html", context)
+
+
+def _check_holder(request, item: ReviewQueueItem) -> None:
+    holder = item.lock_holder()
+    if holder is not None and holder != me(request).pk:
+        until = timezone.localtime(item.locked_until).strftime("%H:%M:%S")
+        raise ModerationError(f"{holder} is reviewing this item (held until {until} UTC); pick another one.",
+                              kind=ModerationError.CONFLICT)
+
+
+def decision_response(request, item: ReviewQueueItem, log_ids: list[int], message: str) -> HttpResponse:
+    item = base_queryset().get(pk=item.pk)
+    if request.POST.get("place") == "drawer":
+        html = render_to_string("reviews/item.html#drawer", _item_context(request, item), request=request)
+        html += rows_html(request, [item], oob="upsert-replace")
+    else:
+        html = rows_html(request, [item])
+    html += render_to_string("reviews/partials/last_undo.html", {"undo": log_ids, "label": message},
+                             request=request)
+    return done(request, message, fallback=reverse("reviews:queue"), html=html, undo=log_ids,
+                headers={"HX-Trigger": "decided"})
+
+
+@action_view()
+def decide(request, pk):
+    """One decision on one item: one or several actions in one submit, all or nothing."""
+    item = get_object_or_404(base_queryset(), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        raise ModerationError.invalid(*first_error(form))
+    _check_holder(request, item)
+    decision = form.decision()
+    log_ids = apply_decision(item=item, decision=decision, actor=me(request))
+    label = item.texts[0][:40] if item.texts else item.entity_id
+    return decision_response(request, item, log_ids, f"{describe(decision).capitalize()}: “{label}”")
+
+
+@action_view()
+def release(request, pk):
+    item = get_object_or_404(ReviewQueueItem, pk=pk)
+    actions.release_item(item=item, holder=me(request))
+    item = base_queryset().get(pk=pk)
+    return done(request, "Released: others can take this item now.", fallback=reverse("reviews:queue"),
+                html=rows_html(request, [item], oob="upsert-replace"))
+
+
+def posted_filters(post) -> QueryDict:
+    """The queue filters a form carries as `f_<name>` hidden inputs (prefixed, because the decision's own
+    fields, such as `reason`, share names with filters)."""
+    data = QueryDict(mutable=True)
+    for key in post:
+        if key.startswith("f_"):
+            data.setlist(key[2:], post.getlist(key))
+    data.setdefault("status", "pending")
+    return data
+
+
+@action_view()
+def claim_next(request):
+    """Hand this moderator the next item of the current filter that nobody else holds."""
+    data = posted_filters(request.POST)
+    filterset = queue_filter(data)
+    if not filterset.is_valid():
+        raise ModerationError.invalid(*first_error(filterset.form))
+    sort = data.get("sort") if data.get("sort") in SORT_LABELS else "newest"
+    order = [("-" if k.descending else "") + k.field for k in SORTS[sort]]
+    qs = filterset.qs.order_by(*order)
+    if request.POST.get("current"):
+        qs = qs.exclude(pk=request.POST["current"])
+    claimed = actions.claim_items(items_qs=qs, holder=me(request), count=1)
+    if not claimed:
+        raise ModerationError("Nothing left in this view that nobody else holds.", kind=ModerationError.NOT_FOUND)
+    item = base_queryset().get(pk=claimed[0].pk)
+    if not request.htmx:
+        return HttpResponseRedirect(reverse("reviews:item", args=[item.pk]))
+    html = render_to_string("reviews/item.html#drawer", {**_item_context(request, item), "claimed": True},
+                            request=request)
+    return HttpResponse(html + rows_html(request, [item], oob="upsert-replace"))
+
+
+@action_view()
+def bulk(request):
+    """Selected rows, or every item matching the filter, as a background job with a progress bar."""
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        raise ModerationError.invalid(*first_error(form))
+    if request.POST.get("scope") == "all":
+        task = queue_bulk.start_queue_task(decision=form.decision(), actor=me(request),
+                                           filterset=queue_filter(posted_filters(request.POST)))
+    else:
+        task = queue_bulk.start_queue_task(decision=form.decision(), actor=me(request),
+                                           item_ids=request.POST.getlist("items"))
+    task.refresh_from_db()
+    html = render_to_string("reviews/partials/task.html", {"task": task, "can_act": True}, request=request)
+    if not request.htmx:
+        return HttpResponseRedirect(reverse("reviews:task", args=[task.pk]))
+    return done(request, f"Bulk decision started on {task.total} items.", fallback=reverse("reviews:queue"),
+                html=html)
+

@@ -1,0 +1,139 @@
+"""Undo a logged decision by applying its opposite through the same action functions.
+
+The log is append-only: an undo never edits or deletes the entry it reverses. It writes its own `undo` entry
+(`custom.undoes` = the reversed entry's id), which is also how a second undo of the same entry is recognised
+and turned into a no-op.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.db import transaction
+from django.utils import timezone
+
+from reviews import events
+from reviews.api import wire
+from reviews.errors import ModerationError
+from reviews.models import Ban, EndUser, ModerationLog, ReviewQueueItem
+
+from . import bans, mutes, queue, users
+from ._common import Actor, lock_item, write_log
+
+CONTENT_ACTIONS = {"delete_message": "deleted", "block": "blocked", "shadow_block": "shadow_blocked"}
+UNDOABLE = {
+    "mark_reviewed", "delete_message", "block", "shadow_block", "restore", "ban", "shadow_ban", "unban", "mute",
+    "unmute", "escalate", "de_escalate", "deactivate_user", "reactivate_user", "reopen",
+}
+
+
+@transaction.atomic
+def reopen_item(*, item: ReviewQueueItem, actor: Actor, reason: str = "") -> ReviewQueueItem:
+    """Send a reviewed item back to the pending queue. Idempotent: a pending item is returned unchanged."""
+    item = lock_item(item)
+    if item.status == ReviewQueueItem.Status.PENDING:
+        return item
+    now = timezone.now()
+    item.status, item.updated_at, item.latest_moderator_action = ReviewQueueItem.Status.PENDING, now, "reopen"
+    item.save(update_fields=["status", "updated_at", "latest_moderator_action"])
+    write_log(action="reopen", actor=actor, target_user=item.entity_creator, item=item, reason=reason)
+    events.record("review_queue_item.updated", review_queue_item=wire.review_queue_item(item), action="reopen")
+    return item
+
+
+def undone_ids(entry_ids) -> set[int]:
+    """Of these log entries, the ids that already have an undo (one query)."""
+    ids = [int(i) for i in entry_ids]
+    if not ids:
+        return set()
+    found = ModerationLog.objects.filter(action="undo", custom__undoes__in=ids).values_list("custom", flat=True)
+    return {c.get("undoes") for c in found}
+
+
+def _require(value, what: str, entry: ModerationLog):
+    if value is None:
+        raise ModerationError.invalid("entry", f"log entry {entry.pk} ({entry.action}) has no {what} to undo")
+    return value
+
+
+def _reban(entry: ModerationLog, actor: Actor) -> None:
+    ban = Ban.objects.filter(pk=entry.custom.get("ban_id")).first()
+    target = _require(entry.target_user, "user", entry)
+    if ban is None or (ban.expires_at is not None and ban.expires_at <= timezone.now()):
+        return  # the ban would have ended by now: lifting it early is what remains, nothing to restore
+    timeout = None
+    if ban.expires_at is not None:
+        timeout = max(1, math.ceil((ban.expires_at - timezone.now()).total_seconds() / 60))
+    bans.ban_user(target=target, actor=actor, channel_cid=ban.channel_cid, reason=ban.reason,
+                  timeout_minutes=None if ban.ip_ban and timeout is None else timeout, shadow=ban.shadow,
+                  ip_ban=ban.ip_ban, item=entry.item)
+
+
+def _apply_opposite(entry: ModerationLog, actor: Actor) -> None:
+    action, custom = entry.action, entry.custom or {}
+    if action in ("mark_reviewed", *CONTENT_ACTIONS):
+        item = _require(entry.item, "queue item", entry)
+        if action in CONTENT_ACTIONS:
+            queue.restore_content(item=item, actor=actor, decision_reason="undo")
+        reopen_item(item=item, actor=actor, reason="undo")
+    elif action == "restore":
+        item = _require(entry.item, "queue item", entry)
+        if custom.get("previous_state"):
+            queue.set_content_state(item=item, actor=actor, state=custom["previous_state"], reason="undo")
+    elif action == "reopen":
+        queue.mark_reviewed(item=_require(entry.item, "queue item", entry), actor=actor, decision_reason="undo")
+    elif action in ("ban", "shadow_ban"):
+        if custom.get("updated"):
+            raise ModerationError.invalid(
+                "entry", "this ban changed the terms of a ban already in force; lift it from the Bans page instead"
+            )
+        bans.unban_user(target=_require(entry.target_user, "user", entry), actor=actor,
+                        channel_cid=custom.get("channel_cid"), reason="undo", item=entry.item)
+    elif action == "unban":
+        _reban(entry, actor)
+    elif action in ("mute", "unmute"):
+        muter = EndUser.objects.filter(pk=custom.get("muted_by")).first()
+        target = _require(entry.target_user, "user", entry)
+        muter = _require(muter, "muting user", entry)
+        if action == "mute":
+            mutes.unmute_user(user=muter, target=target, actor=actor)
+        else:
+            mutes.mute_user(user=muter, target=target, actor=actor)
+    elif action == "escalate":
+        queue.de_escalate_item(item=_require(entry.item, "queue item", entry), actor=actor, reason="undo")
+    elif action == "de_escalate":
+        queue.escalate_item(item=_require(entry.item, "queue item", entry), actor=actor, reason="undo")
+    elif action == "deactivate_user":
+        users.reactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
+    elif action == "reactivate_user":
+        users.deactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
+    else:
+        raise ModerationError.invalid("entry", f"a {action!r} entry cannot be undone")
+
+
+@transaction.atomic
+def undo_entry(*, entry: ModerationLog, actor: Actor) -> ModerationLog | None:
+    """Reverse one logged decision. Returns the new `undo` entry, or None when it was already undone.
+
+    The entry row is locked so two moderators undoing the same decision at once reverse it only once.
+    Anything the opposite action raises rolls the whole undo back.
+    """
+    entry = ModerationLog.objects.select_for_update(of=("self",)).select_related("item", "target_user").get(pk=entry.pk)
+    if entry.action not in UNDOABLE:
+        raise ModerationError.invalid("entry", f"a {entry.action!r} entry cannot be undone")
+    if entry.pk in undone_ids([entry.pk]):
+        return None
+    _apply_opposite(entry, actor)
+    return write_log(action="undo", actor=actor, target_user=entry.target_user, item=entry.item,
+                     reason=f"undo {entry.action}", custom={"undoes": entry.pk, "undone_action": entry.action})
+
+
+@transaction.atomic
+def log_bulk_decision(*, task_id: str, actor: Actor, kind: str, summary: dict) -> ModerationLog:
+    """The one log entry a finished bulk job leaves behind; undoing the bulk decision starts from it.
+    Idempotent per task (a re-run of a finished job does not log twice)."""
+    existing = ModerationLog.objects.filter(action=kind, custom__task_id=task_id).first()
+    if existing is not None:
+        return existing
+    return write_log(action=kind, actor=actor, reason=summary.get("description", ""),
+                     custom={"task_id": task_id, **summary})

@@ -1,0 +1,93 @@
+"""Dashboard forms: parse and check input; the decisions themselves live in reviews.services / reviews.actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+TIMEOUT_PRESETS = [
+    ("", "No time limit"),
+    ("60", "1 hour"),
+    ("1440", "24 hours"),
+    ("10080", "7 days"),
+    ("43200", "30 days"),
+]
+ACTION_CHOICES = [
+    ("mark_reviewed", "Mark reviewed"),
+    ("delete", "Delete content"),
+    ("restore", "Restore content"),
+    ("ban", "Ban creator"),
+    ("mute", "Mute creator"),
+    ("escalate", "Escalate"),
+    ("de_escalate", "De-escalate"),
+    ("note", "Add note"),
+]
+
+
+def _minutes(value: str) -> int | None:
+    return int(value) if value else None
+
+
+class DecisionForm(forms.Form):
+    """One decision on a queue item: one or several actions and the options they need (ban dialog included)."""
+
+    actions = forms.MultipleChoiceField(choices=ACTION_CHOICES, label="Actions")
+    reason = forms.CharField(required=False, max_length=2000, label="Reason")
+    ban_scope = forms.ChoiceField(choices=[("app", "App-wide"), ("channel", "This channel")], required=False,
+                                  initial="app", label="Ban scope")
+    ban_timeout = forms.TypedChoiceField(choices=TIMEOUT_PRESETS, coerce=_minutes, empty_value=None,
+                                         required=False, label="Ban duration")
+    ban_ip = forms.BooleanField(required=False, label="Also ban their IP address")
+    ban_shadow = forms.BooleanField(required=False, label="Shadow ban (they are not told)")
+    mute_timeout = forms.TypedChoiceField(choices=TIMEOUT_PRESETS, coerce=_minutes, empty_value=None,
+                                          required=False, label="Mute duration")
+    priority = forms.ChoiceField(choices=[("", "—"), ("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                                 required=False, label="Escalation priority")
+    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+
+    def decision(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "actions": data["actions"], "reason": data.get("reason", ""), "ban_scope": data.get("ban_scope") or "app",
+            "ban_timeout": data.get("ban_timeout"), "ban_ip": data.get("ban_ip", False),
+            "ban_shadow": data.get("ban_shadow", False), "mute_timeout": data.get("mute_timeout"),
+            "priority": data.get("priority", ""), "note": data.get("note", ""),
+        }
+
+
+class UserActionForm(forms.Form):
+    """A verb on one user from the Users page."""
+
+    action = forms.ChoiceField(choices=[
+        ("ban", "Ban"), ("shadow_ban", "Shadow ban"), ("unban", "Unban"), ("mute", "Mute"), ("unmute", "Unmute"),
+        ("deactivate", "Deactivate"), ("reactivate", "Reactivate"),
+    ])
+    reason = forms.CharField(required=False, max_length=2000)
+    channel_cid = forms.CharField(required=False, max_length=255, label="Channel (empty: app-wide)")
+    timeout = forms.TypedChoiceField(choices=TIMEOUT_PRESETS, coerce=_minutes, empty_value=None, required=False,
+                                     label="Duration")
+    ip_ban = forms.BooleanField(required=False, label="Also ban their IP address")
+
+
+class IdsForm(forms.Form):
+    """A list of ids ticked in a table (bans to lift, users to deactivate, log entries to undo)."""
+
+    ids = forms.MultipleChoiceField(choices=(), label="Selected")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = [(v, v) for v in self.data.getlist("ids")] if hasattr(self.data, "getlist") \
+            else []
+
+    def clean_ids(self) -> list[str]:
+        ids = self.cleaned_data["ids"]
+        if len(ids) > 10_000:
+            raise forms.ValidationError("at most 10,000 at a time")
+        return ids
+
+
+def first_error(form: forms.Form) -> tuple[str, str]:
+    """(field, message) of a form's first error, for a toast that names the field."""
+    field, errors = next(iter(form.errors.items()))
+    return field, "; ".join(errors)

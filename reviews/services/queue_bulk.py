@@ -1,0 +1,156 @@
+"""Bulk queue decisions (selected rows, or every item matching a filter) as `Task` rows run by Celery.
+
+The item ids are fixed when the job starts, so the total is exact and the progress bar honest even while the
+decisions move items out of the filter. Each item goes through `apply_decision` (the same code a single row
+uses); items another moderator holds are skipped, not taken from them. The log entries each decision wrote are
+kept on the task, and the job ends with one `bulk_decision` log entry; undoing that entry runs another job that
+undoes exactly those entries. Re-running a chunk after a worker died is harmless: the actions are idempotent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from reviews import actions
+from reviews.errors import ModerationError
+from reviews.models import EndUser, ModerationLog, ReviewQueueItem, Task
+from reviews.selectors.queue import ReviewQueueFilter
+
+from .decisions import apply_decision, clean_decision, describe
+
+CHUNK = 100
+MAX_ITEMS = 10_000
+DECIDE, UNDO = "queue_decision", "undo_queue_decision"
+LOG_ACTION = "bulk_decision"
+
+
+def resolve_ids(*, item_ids: list[str] | None, filterset: ReviewQueueFilter | None) -> list[str]:
+    if filterset is not None:
+        if not filterset.is_valid():
+            field, errors = next(iter(filterset.errors.items()))
+            raise ModerationError.invalid(field, "; ".join(errors))
+        ids = [str(i) for i in filterset.qs.order_by("created_at", "id").values_list("id", flat=True)[:MAX_ITEMS + 1]]
+    else:
+        ids = list(dict.fromkeys(str(i) for i in item_ids or []))
+    if not ids:
+        raise ModerationError.invalid("items", "select at least one item (or a filter that matches some)")
+    if len(ids) > MAX_ITEMS:
+        raise ModerationError.invalid("items", f"a bulk decision covers at most {MAX_ITEMS:,} items; narrow the filter")
+    return ids
+
+
+def start_queue_task(
+    *, decision: dict[str, Any], actor: EndUser, item_ids: list[str] | None = None,
+    filterset: ReviewQueueFilter | None = None,
+) -> Task:
+    """Validate, snapshot the ids and enqueue after commit."""
+    decision = clean_decision(decision)
+    ids = resolve_ids(item_ids=item_ids, filterset=filterset)
+    with transaction.atomic():
+        task = Task.objects.create(kind=DECIDE, total=len(ids), created_by=actor,
+                                   params={"item_ids": ids, "decision": decision})
+        transaction.on_commit(lambda: _enqueue(task.pk))
+    return task
+
+
+@transaction.atomic
+def start_undo_task(*, entry: ModerationLog, actor: EndUser) -> Task:
+    """Undo a finished bulk decision from its log entry. Starting twice returns the first undo job."""
+    entry = ModerationLog.objects.select_for_update().get(pk=entry.pk)
+    if entry.action != LOG_ACTION:
+        raise ModerationError.invalid("entry", "only a bulk decision's log entry starts a bulk undo")
+    existing = Task.objects.filter(kind=UNDO, params__log_id=entry.pk).first()
+    if existing is not None:
+        return existing
+    original = Task.objects.filter(pk=entry.custom.get("task_id")).first()
+    if original is None:
+        raise ModerationError.not_found("bulk task", str(entry.custom.get("task_id")))
+    log_ids = list(original.result.get("log_ids") or [])
+    task = Task.objects.create(kind=UNDO, total=len(log_ids), created_by=actor,
+                               params={"log_id": entry.pk, "log_ids": log_ids, "original": str(original.pk)})
+    transaction.on_commit(lambda: _enqueue(task.pk))
+    return task
+
+
+def _enqueue(task_id) -> None:
+    from reviews.tasks import run_queue_task
+
+    run_queue_task.delay(str(task_id))
+
+
+def _held_by_other(item: ReviewQueueItem, actor: EndUser | None) -> bool:
+    holder = item.lock_holder()
+    return holder is not None and (actor is None or holder != actor.pk)
+
+
+def _decide_chunk(task: Task, chunk: list[str], result: dict[str, Any]) -> None:
+    items = ReviewQueueItem.objects.select_related("entity_creator").in_bulk(chunk)
+    for item_id in chunk:
+        item = items.get(uuid.UUID(item_id))
+        if item is None:
+            result["missing"] += 1
+        elif _held_by_other(item, task.created_by):
+            result["skipped"] += 1
+        else:
+            try:
+                result["log_ids"] += apply_decision(item=item, decision=task.params["decision"],
+                                                    actor=task.created_by)
+                result["changed"] += 1
+            except ModerationError as exc:
+                result["failed"] += 1
+                result["errors"] = (result.get("errors") or [])[:4] + [f"{item_id}: {exc.message}"]
+
+
+def _undo_chunk(task: Task, chunk: list[int], result: dict[str, Any]) -> None:
+    # Newest first within a chunk, so an item's decision is unwound in the reverse of the order it was made.
+    for entry in ModerationLog.objects.filter(pk__in=chunk).order_by("-id"):
+        try:
+            result["changed"] += actions.undo_entry(entry=entry, actor=task.created_by) is not None
+        except ModerationError as exc:
+            result["failed"] += 1
+            result["errors"] = (result.get("errors") or [])[:4] + [f"entry {entry.pk}: {exc.message}"]
+
+
+def run_queue_task(task_id: str) -> Task:
+    task = Task.objects.select_related("created_by").get(pk=task_id)
+    if task.status in (Task.Status.COMPLETED, Task.Status.FAILED):
+        return task
+    Task.objects.filter(pk=task.pk).update(status=Task.Status.RUNNING, updated_at=timezone.now())
+    ids = task.params["item_ids"] if task.kind == DECIDE else task.params["log_ids"]
+    result = {"changed": 0, "skipped": 0, "missing": 0, "failed": 0, "log_ids": [], **(task.result or {})}
+    try:
+        for start in range(task.done, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            (_decide_chunk if task.kind == DECIDE else _undo_chunk)(task, chunk, result)
+            task.done, task.result, task.updated_at = start + len(chunk), result, timezone.now()
+            task.save(update_fields=["done", "result", "updated_at"])
+    except Exception as exc:
+        task.status, task.error = Task.Status.FAILED, {"type": type(exc).__name__, "description": str(exc)[:2000]}
+        task.updated_at = task.completed_at = timezone.now()
+        task.save(update_fields=["status", "error", "updated_at", "completed_at"])
+        raise
+    if task.kind == DECIDE:
+        entry = actions.log_bulk_decision(
+            task_id=str(task.pk), actor=task.created_by, kind=LOG_ACTION,
+            summary={"description": f"bulk: {describe(task.params['decision'])} on {task.total} items",
+                     "actions": task.params["decision"]["actions"], "total": task.total,
+                     "changed": result["changed"], "skipped": result["skipped"], "failed": result["failed"]},
+        )
+        result["log_id"] = entry.pk
+    task.status, task.result = Task.Status.COMPLETED, result
+    task.completed_at = task.updated_at = timezone.now()
+    task.save(update_fields=["status", "result", "completed_at", "updated_at"])
+    return task
+
+
+def undo_progress_for(entry_ids) -> dict[int, Task]:
+    """The undo job started for each of these bulk log entries, if any (one query)."""
+    ids = [int(i) for i in entry_ids]
+    if not ids:
+        return {}
+    return {t.params["log_id"]: t for t in Task.objects.filter(kind=UNDO, params__log_id__in=ids)}
+

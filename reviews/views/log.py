@@ -1,0 +1,94 @@
+"""The moderation log: every decision, filterable, each entry linking to its item or user, and undo."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from reviews import actions
+from reviews.actions.undo import UNDOABLE, undone_ids
+from reviews.errors import ModerationError
+from reviews.models import ModerationLog
+from reviews.selectors.pagination import SortKey
+from reviews.selectors.queue import base_queryset
+from reviews.services import queue_bulk
+
+from ._common import action_view, can_act, done, filtered_page, me, page_view, query_without, role_of
+from .queue import rows_html
+
+LOG_SORT = [SortKey("created_at", True), SortKey("id", True)]
+
+
+class ModerationLogFilter(django_filters.FilterSet):
+    moderator = django_filters.CharFilter(field_name="actor_id", label="Moderator")
+    action = django_filters.CharFilter(field_name="action", label="Action")
+    target = django_filters.CharFilter(field_name="target_user_id", label="Target user")
+    item = django_filters.UUIDFilter(field_name="item_id", label="Item")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="From")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte", label="To")
+
+    class Meta:
+        model = ModerationLog
+        fields: list[str] = []
+
+
+def _dates(data):
+    """`<input type=date>` sends 2025-01-31; the log filters take a datetime, the end date inclusive."""
+    data = data.copy()
+    if data.get("created_after") and len(data["created_after"]) == 10:
+        data["created_after"] += "T00:00:00+00:00"
+    if data.get("created_before") and len(data["created_before"]) == 10:
+        data["created_before"] += "T23:59:59+00:00"
+    return data
+
+
+@page_view()
+def log_list(request):
+    filterset = ModerationLogFilter(data=_dates(request.GET),
+                                    queryset=ModerationLog.objects.select_related("actor", "target_user", "item"))
+    page, error = filtered_page(request, filterset, LOG_SORT)
+    ids = [e.pk for e in page.rows]
+    done_ids = undone_ids(ids)
+    undo_tasks = queue_bulk.undo_progress_for([e.pk for e in page.rows if e.action == queue_bulk.LOG_ACTION])
+    for entry in page.rows:
+        entry.undone = entry.pk in done_ids or entry.pk in undo_tasks
+        entry.undoable = (entry.action in UNDOABLE or entry.action == queue_bulk.LOG_ACTION) and not entry.undone
+    context = {"page": page, "entries": page.rows, "filters": request.GET, "error": error, "role": role_of(request),
+               "can_act": can_act(request), "more_query": query_without(request, "next"),
+               "actions_known": sorted(UNDOABLE | {"flag", "note", "undo", queue_bulk.LOG_ACTION})}
+    template = "reviews/log.html#entries" if request.htmx and request.GET.get("next") else "reviews/log.html"
+    return render(request, template, context)
+
+
+@action_view(fallback="/log/")
+def undo(request):
+    """Undo log entries: one decision (its entries, newest first, all or nothing), or a bulk decision, which
+    starts a background job with its own progress bar."""
+    try:
+        ids = sorted({int(i) for i in request.POST.getlist("entries")}, reverse=True)
+    except ValueError:
+        raise ModerationError.invalid("entries", "must be log entry ids") from None
+    if not ids:
+        raise ModerationError.invalid("entries", "nothing to undo")
+    entries = {e.pk: e for e in ModerationLog.objects.filter(pk__in=ids)}
+    if len(entries) != len(ids):
+        raise ModerationError.not_found("log entry", str(sorted(set(ids) - set(entries))[0]))
+    actor = me(request)
+    if len(ids) == 1 and entries[ids[0]].action == queue_bulk.LOG_ACTION:
+        task = queue_bulk.start_undo_task(entry=entries[ids[0]], actor=actor)
+        task.refresh_from_db()
+        html = render_to_string("reviews/partials/task.html", {"task": task, "can_act": True}, request=request)
+        return done(request, f"Undoing the bulk decision ({task.total} log entries).", fallback=reverse("reviews:log"),
+                    html=html)
+    with transaction.atomic():
+        results = [actions.undo_entry(entry=entries[i], actor=actor) for i in ids]
+    item_ids = {e.item_id for e in entries.values() if e.item_id}
+    html = rows_html(request, list(base_queryset().filter(pk__in=item_ids)), oob="upsert") if item_ids else ""
+    if not any(results):
+        return done(request, "Already undone: nothing changed.", fallback=reverse("reviews:log"), html=html)
+    names = ", ".join(sorted({entries[i].action.replace("_", " ") for i in ids}))
+    return done(request, f"Undone: {names}.", fallback=reverse("reviews:log"), html=html,
+                headers={"HX-Trigger": "undone"})

@@ -1,0 +1,69 @@
+"""Overview: queue depth, oldest pending age, items in and decisions out per hour, decisions per moderator,
+drawn as server-rendered SVG (no charting library, no build step)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncHour
+from django.shortcuts import render
+from django.utils import timezone
+
+from reviews.models import ModerationLog, ReviewQueueItem
+from reviews.selectors.queue import bounded_count
+
+from ._common import page_view, role_of
+
+DECISIONS = ["mark_reviewed", "delete_message", "block", "shadow_block", "restore", "ban", "shadow_ban", "mute",
+             "escalate", "de_escalate", "bulk_decision"]
+HOURS = 24
+CHART_W, CHART_H, PAD = 560, 160, 24
+
+
+def hourly(rows, start) -> list[dict]:
+    """24 hourly buckets (zeros included) from `(hour, count)` rows."""
+    counts = {h: n for h, n in rows}
+    buckets = []
+    for i in range(HOURS):
+        hour = start + timedelta(hours=i)
+        buckets.append({"label": hour.strftime("%H:00"), "value": counts.get(hour, 0)})
+    return buckets
+
+
+def bar_chart(series: list[dict], *, width: int = CHART_W, height: int = CHART_H) -> dict:
+    """Bar geometry for the SVG template: every bar scaled to the largest value, labels kept sparse."""
+    top = max([s["value"] for s in series] + [1])
+    slot = (width - PAD) / max(len(series), 1)
+    bars = []
+    for i, s in enumerate(series):
+        h = round((height - PAD) * s["value"] / top, 1)
+        bars.append({**s, "x": round(PAD + i * slot + 1, 1), "w": round(max(slot - 2, 1), 1),
+                     "y": round(height - PAD - h, 1), "h": h, "show_label": len(series) <= 12 or i % 4 == 0,
+                     "tx": round(PAD + i * slot + slot / 2, 1)})
+    return {"bars": bars, "width": width, "height": height, "top": top, "base": height - PAD, "pad": PAD}
+
+
+@page_view()
+def overview(request):
+    now = timezone.now()
+    start = (now - timedelta(hours=HOURS - 1)).replace(minute=0, second=0, microsecond=0)
+    pending = ReviewQueueItem.objects.filter(status=ReviewQueueItem.Status.PENDING)
+    depth, depth_exact = bounded_count(pending, bound=10_000)
+    escalated, escalated_exact = bounded_count(pending.filter(escalated=True), bound=10_000)
+    oldest = pending.order_by("created_at", "id").values_list("created_at", flat=True).first()
+    items_in = (ReviewQueueItem.objects.filter(created_at__gte=start).annotate(h=TruncHour("created_at"))
+                .values_list("h").annotate(n=Count("id")).order_by("h"))
+    decisions = ModerationLog.objects.filter(created_at__gte=start, action__in=DECISIONS, actor__isnull=False)
+    out = decisions.annotate(h=TruncHour("created_at")).values_list("h").annotate(n=Count("id")).order_by("h")
+    per_mod = list(decisions.values_list("actor_id").annotate(n=Count("id")).order_by("-n", "actor_id")[:12])
+    in_series, out_series = hourly(items_in, start), hourly(out, start)
+    context = {
+        "role": role_of(request), "depth": depth, "depth_exact": depth_exact, "escalated": escalated,
+        "escalated_exact": escalated_exact, "oldest": oldest, "now": now,
+        "in_chart": bar_chart(in_series), "out_chart": bar_chart(out_series),
+        "in_total": sum(s["value"] for s in in_series), "out_total": sum(s["value"] for s in out_series),
+        "mod_chart": bar_chart([{"label": a, "value": n} for a, n in per_mod], height=200),
+        "per_mod": per_mod,
+    }
+    return render(request, "reviews/overview.html", context)

@@ -1,0 +1,154 @@
+"""Users: search, a user's history, the verbs on one user, and bulk (de)activation as a background job."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from reviews import actions
+from reviews.errors import ModerationError
+from reviews.forms import TIMEOUT_PRESETS, IdsForm, UserActionForm, first_error
+from reviews.models import Ban, EndUser, Flag, ModerationLog, Mute, ReviewQueueItem, UserBlock
+from reviews.selectors.pagination import SortKey
+from reviews.services.bulk import start_user_task
+from reviews.services.decisions import collect_log_ids
+
+from ._common import action_view, can_act, done, filtered_page, me, page_view, query_without, role_of
+
+USER_SORT = [SortKey("id", False)]  # the primary key's index: keyset pages stay cheap however many users
+
+
+class UserSearchFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search id or name")
+    status = django_filters.ChoiceFilter(
+        choices=[("deactivated", "Deactivated"), ("banned", "Banned"), ("active", "Active")], method="by_status",
+        label="Status",
+    )
+
+    class Meta:
+        model = EndUser
+        fields: list[str] = []
+
+    def search(self, qs, name, value):
+        return qs.filter(Q(id__icontains=value) | Q(name__icontains=value)) if value else qs
+
+    def by_status(self, qs, name, value):
+        if value == "deactivated":
+            return qs.filter(deactivated_at__isnull=False)
+        if value == "active":
+            return qs.filter(deactivated_at__isnull=True)
+        if value == "banned":
+            return qs.filter(pk__in=Ban.objects.in_force().values("target_id"))
+        return qs
+
+
+def _ban_map(user_ids) -> dict[str, list[Ban]]:
+    result: dict[str, list[Ban]] = {}
+    for ban in Ban.objects.in_force().filter(target_id__in=list(user_ids)):
+        result.setdefault(ban.target_id, []).append(ban)
+    return result
+
+
+@page_view()
+def user_list(request):
+    filterset = UserSearchFilter(data=request.GET, queryset=EndUser.objects.all())
+    page, error = filtered_page(request, filterset, USER_SORT)
+    bans = _ban_map(u.pk for u in page.rows)
+    for user in page.rows:
+        user.bans_in_force = bans.get(user.pk, [])
+    context = {"page": page, "users": page.rows, "filters": request.GET, "error": error, "role": role_of(request),
+               "can_act": can_act(request), "more_query": query_without(request, "next")}
+    template = "reviews/users.html#user-rows" if request.htmx and request.GET.get("next") else "reviews/users.html"
+    return render(request, template, context)
+
+
+def _user_context(request, user: EndUser) -> dict:
+    return {
+        "subject": user, "can_act": can_act(request), "role": role_of(request), "timeouts": TIMEOUT_PRESETS,
+        "bans_in_force": list(Ban.objects.in_force().filter(target=user)),
+        "my_mute": Mute.objects.in_force().filter(user=me(request), target=user).first() if can_act(request) else None,
+        "mutes_in_force": list(Mute.objects.in_force().filter(target=user).select_related("user")[:20]),
+    }
+
+
+@page_view()
+def user_detail(request, user_id):
+    user = get_object_or_404(EndUser, pk=user_id)
+    context = {
+        **_user_context(request, user),
+        "items": list(ReviewQueueItem.objects.filter(entity_creator=user).order_by("-created_at")[:20]),
+        "flags": list(Flag.objects.filter(entity_creator=user).select_related("reporter").order_by("-created_at")[:20]),
+        "flags_made": list(Flag.objects.filter(reporter=user).order_by("-created_at")[:10]),
+        "bans": list(Ban.objects.filter(target=user).select_related("banned_by", "lifted_by")[:20]),
+        "mutes": list(Mute.objects.filter(target=user).select_related("user")[:20]),
+        "blocks": list(UserBlock.objects.filter(blocked=user)[:20]),
+        "same_ip": list(EndUser.objects.filter(last_ip=user.last_ip).exclude(pk=user.pk)
+                        .values_list("id", flat=True)[:10]) if user.last_ip else [],
+        "log": list(ModerationLog.objects.filter(target_user=user).select_related("actor", "item")
+                    .order_by("-created_at")[:30]),
+    }
+    return render(request, "reviews/user.html", context)
+
+
+def _apply(action: str, data: dict, *, target: EndUser, actor: EndUser) -> str:
+    reason, channel = data.get("reason") or "", (data.get("channel_cid") or "").strip() or None
+    if action in ("ban", "shadow_ban"):
+        actions.ban_user(target=target, actor=actor, channel_cid=channel, reason=reason,
+                         timeout_minutes=data.get("timeout"), shadow=action == "shadow_ban",
+                         ip_ban=bool(data.get("ip_ban")))
+        return f"{'Shadow banned' if action == 'shadow_ban' else 'Banned'} {target.pk}"
+    if action == "unban":
+        lifted = actions.unban_user(target=target, actor=actor, channel_cid=channel, reason=reason)
+        return f"Lifted the ban on {target.pk}" if lifted else f"{target.pk} had no ban in force in that scope"
+    if action == "mute":
+        actions.mute_user(user=actor, target=target, actor=actor, timeout_minutes=data.get("timeout"))
+        return f"Muted {target.pk}"
+    if action == "unmute":
+        # Lift the mutes moderators made (a user's own mutes of someone are their business, not ours).
+        by_moderators = Mute.objects.filter(target=target, user__role__in=[EndUser.Role.MODERATOR, EndUser.Role.ADMIN])
+        lifted = sum(actions.unmute_user(user=m.user, target=target, actor=actor)
+                     for m in by_moderators.select_related("user"))
+        return f"Unmuted {target.pk}" if lifted else f"{target.pk} was not muted by a moderator"
+    if action == "deactivate":
+        changed = actions.deactivate_user(target=target, actor=actor)
+        return f"Deactivated {target.pk}" if changed else f"{target.pk} was already deactivated"
+    changed = actions.reactivate_user(target=target, actor=actor)
+    return f"Reactivated {target.pk}" if changed else f"{target.pk} was already active"
+
+
+@action_view(fallback="/users/")
+def user_act(request, user_id):
+    target = get_object_or_404(EndUser, pk=user_id)
+    form = UserActionForm(request.POST)
+    if not form.is_valid():
+        raise ModerationError.invalid(*first_error(form))
+    actor = me(request)
+    if target.pk == actor.pk:
+        raise ModerationError.invalid("user", "you cannot act on your own account")
+    with collect_log_ids(actor=actor, scope=Q(target_user=target)) as log_ids:
+        message = _apply(form.cleaned_data["action"], form.cleaned_data, target=target, actor=actor)
+    target.refresh_from_db()
+    html = render_to_string("reviews/user.html#status", _user_context(request, target), request=request)
+    return done(request, message + ".", fallback=reverse("reviews:user", args=[target.pk]), html=html, undo=log_ids)
+
+
+@action_view(fallback="/users/")
+def user_bulk(request):
+    """Deactivate or reactivate the ticked users as a background job with a live progress bar."""
+    form = IdsForm(request.POST)
+    if not form.is_valid():
+        raise ModerationError.invalid("ids", "tick at least one user")
+    kind = "reactivate_users" if request.POST.get("action") == "reactivate" else "deactivate_users"
+    ids = [i for i in form.cleaned_data["ids"] if i != me(request).pk]
+    task = start_user_task(kind=kind, user_ids=ids, actor=me(request))
+    task.refresh_from_db()
+    if not request.htmx:
+        return HttpResponseRedirect(reverse("reviews:task", args=[task.pk]))
+    html = render_to_string("reviews/partials/task.html", {"task": task, "can_act": True}, request=request)
+    verb = "Reactivating" if kind == "reactivate_users" else "Deactivating"
+    return done(request, f"{verb} {task.total} users in the background.", fallback=reverse("reviews:users"),
+                html=html)
