@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from reviews.api import wire
 from reviews.engines import store
 from reviews.engines.blocklists import MAX_WORD_LENGTH, MAX_WORDS
 from reviews.engines.policy import BLOCK_LIST, Decision, FiredRule, validate_blocks
+from reviews.engines.prepared import PreparedQuery
 from reviews.errors import ModerationError
 from reviews.models import Ban, Blocklist, EndUser, Flag, ModerationConfig, ReviewQueueItem
 
@@ -191,19 +193,32 @@ class CheckResult:
         return self.decision.action
 
 
-def enforcement(creator_id: str, channel_cid: str = "") -> FiredRule | None:
-    """The rule that decides content from this creator before any engine runs, or None. One query."""
-    now = timezone.now()
+def _creator_state(creator_id: str, now: datetime, channel_cid: str = ""):
     in_force = Ban.objects.in_force(now).filter(target=OuterRef("pk"))
     scope = Q(channel_cid__isnull=True) | Q(channel_cid=channel_cid) if channel_cid else Q(channel_cid__isnull=True)
-    row = EndUser.objects.filter(pk=creator_id).annotate(
+    return EndUser.objects.filter(pk=creator_id).annotate(
         app_ban=Exists(in_force.filter(channel_cid__isnull=True, shadow=False)),
         channel_ban=Exists(in_force.filter(channel_cid=channel_cid, shadow=False)) if channel_cid else Value(False),
         shadow_ban=Exists(in_force.filter(scope, shadow=True)),
-    ).values_list("deactivated_at", "app_ban", "channel_ban", "shadow_ban").first()
-    if row is None:
+    ).values_list("deactivated_at", "app_ban", "channel_ban", "shadow_ban")
+
+
+_SENTINELS = {"creator_id": "\x00creator", "now": datetime(1901, 1, 1, tzinfo=UTC)}
+_CREATOR_STATE = {
+    False: PreparedQuery(_creator_state, _SENTINELS),
+    True: PreparedQuery(_creator_state, {**_SENTINELS, "channel_cid": "\x00channel"}),
+}
+
+
+def enforcement(creator_id: str, channel_cid: str = "") -> FiredRule | None:
+    """The rule that decides content from this creator before any engine runs, or None. One query."""
+    values = {"creator_id": creator_id, "now": timezone.now()}
+    if channel_cid:
+        values["channel_cid"] = channel_cid
+    rows = _CREATOR_STATE[bool(channel_cid)].rows(**values)
+    if not rows:
         return None
-    deactivated_at, app_ban, channel_ban, shadow_ban = row
+    deactivated_at, app_ban, channel_ban, shadow_ban = rows[0]
     if app_ban:
         return FiredRule("enforcement/app_ban", "enforcement", "banned", "remove", "high",
                          f"creator {creator_id!r} is banned from the app")

@@ -1,7 +1,8 @@
 """Compiled policies cached per process, checked for freshness with one query per check.
 
 A cached policy remembers the config's `updated_at` and the `updated_at` of every blocklist it names. Before a
-check uses it, one UNION query reads those versions back; if anything moved (or vanished) the policy is rebuilt.
+check uses it, one UNION query (compiled once, see prepared.py) reads those versions back; if anything moved
+(or vanished) the policy is rebuilt.
 Each blocklist's automaton is itself cached by (id, updated_at), so editing one list rebuilds only that list.
 Every web worker thus sees a write by another worker on its next check, without a shared cache.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import CharField, Value
@@ -20,12 +21,13 @@ from reviews.models import Blocklist, ModerationConfig
 
 from . import blocklists
 from .policy import BLOCK_LIST, CompiledPolicy
+from .prepared import PreparedQuery
 
 
 @dataclass
 class _Entry:
-    config_version: tuple[int, datetime]
-    blocklist_versions: dict[int, datetime]
+    config_version: tuple
+    blocklist_versions: dict[int, Any]
     policy: CompiledPolicy
 
 
@@ -48,15 +50,23 @@ def compile_blocks(blocks: dict[str, Any], team: str = "") -> CompiledPolicy:
     return CompiledPolicy(blocks=blocks, blocklists={b.name: blocklists.compiled(b) for b in rows})
 
 
-def _versions(key: str, team: str, blocklist_ids: list[int]) -> tuple[tuple[int, datetime] | None, dict[int, datetime]]:
-    configs = ModerationConfig.objects.filter(key=key, team=team).annotate(
-        kind=Value("c", output_field=CharField())).values_list("kind", "id", "updated_at")
-    if blocklist_ids:
-        lists = Blocklist.objects.filter(pk__in=blocklist_ids).annotate(
-            kind=Value("b", output_field=CharField())).values_list("kind", "id", "updated_at")
-        rows = list(configs.union(lists, all=True))
-    else:
-        rows = list(configs)
+@lru_cache(maxsize=32)
+def _versions_query(lists: int) -> PreparedQuery:
+    def build(key: str, team: str, **ids: int):
+        configs = ModerationConfig.objects.filter(key=key, team=team).order_by().annotate(
+            kind=Value("c", output_field=CharField())).values_list("kind", "id", "updated_at")
+        if not ids:
+            return configs
+        return configs.union(Blocklist.objects.filter(pk__in=list(ids.values())).order_by().annotate(
+            kind=Value("b", output_field=CharField())).values_list("kind", "id", "updated_at"), all=True)
+
+    return PreparedQuery(build, {"key": "\x00key", "team": "\x00team", **{f"b{i}": -(i + 1) for i in range(lists)}})
+
+
+def _versions(key: str, team: str, blocklist_ids: list[int]) -> tuple[tuple | None, dict[int, Any]]:
+    """(config id, updated_at) and {blocklist id: updated_at}, raw from the database, in one query."""
+    rows = _versions_query(len(blocklist_ids)).rows(
+        key=key, team=team, **{f"b{i}": pk for i, pk in enumerate(blocklist_ids)})
     config = next(((pk, ts) for kind, pk, ts in rows if kind == "c"), None)
     return config, {pk: ts for kind, pk, ts in rows if kind == "b"}
 
@@ -74,8 +84,12 @@ def policy_for(key: str, team: str = "") -> CompiledPolicy:
         raise ModerationError.not_found("moderation config", key)
     rows = _blocklist_rows(config.blocks or {}, team)
     policy = CompiledPolicy(blocks=config.blocks or {}, blocklists={b.name: blocklists.compiled(b) for b in rows})
-    with _lock:
-        _policies[(key, team)] = _Entry((config.pk, config.updated_at), {b.pk: b.updated_at for b in rows}, policy)
+    # Record the versions as the freshness query reads them (raw), so the next check compares like with like.
+    # A write between the reads above and this one only makes the next check rebuild once more.
+    config_version, list_versions = _versions(key, team, [b.pk for b in rows])
+    if config_version is not None:
+        with _lock:
+            _policies[(key, team)] = _Entry(config_version, list_versions, policy)
     return policy
 
 
