@@ -122,3 +122,9 @@ api.add_router("", video.router)
 from .routers import policies  # noqa: E402
 
 api.add_router("", policies.router)
+from .routers import moderation  # noqa: E402
+
+api.add_router("", moderation.router)
+from .routers import chat  # noqa: E402
+
+api.add_router("", chat.router)

@@ -50,7 +50,7 @@ class Caller:
         if not self.is_moderator:
             raise ModerationError.not_allowed(
                 f"{what} needs a server-side token or a user with role moderator or admin; "
-                f"user {self.user.pk!r} has role {self.user.role!r}"
+                f"user {self.user.pk!r} has role '{self.user.role}'"
             )
 
     def acting_user(self, user_id: str | None, field_name: str = "user_id") -> EndUser | None:

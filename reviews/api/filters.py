@@ -38,6 +38,10 @@ def _check_value(value: Any, kind: type, where: str) -> Any:
         raise ModerationError.invalid(where, "must be an integer")
     if kind is datetime:
         return parse_datetime(value, where)
+    if kind is object:  # a number or a named level (severity)
+        if isinstance(value, (int, str)) and not isinstance(value, bool) and value != "":
+            return value
+        raise ModerationError.invalid(where, "must be a number or a level name")
     if isinstance(value, str) and value != "":
         return value
     raise ModerationError.invalid(where, "must be a non-empty string")
@@ -93,6 +97,24 @@ def parse_filter(
                 parsed[op] = _check_value(value, spec.kind, f"{where}.{op}")
         known[name] = parsed
     return known, unknown
+
+
+# Stream's range operators -> the suffix of the FilterSet filter that implements each (see selectors).
+RANGE_SUFFIX = {"$eq": "", "$gt": "_after", "$gte": "_from", "$lt": "_before", "$lte": "_until"}
+
+
+def range_data(name: str, ops: dict[str, Any]) -> dict[str, str]:
+    """`created_at: {$gte: t}` -> `{"created_from": iso}` for the FilterSets in reviews/selectors."""
+    stem = name.removesuffix("_at")
+    return {f"{stem}_at" if op == EQ else f"{stem}{RANGE_SUFFIX[op]}": value.isoformat() for op, value in ops.items()}
+
+
+def filtered(filterset: Any, prefix: str) -> Any:
+    """The FilterSet's queryset, or a 400 naming the first field it rejected."""
+    if not filterset.is_valid():
+        name, problems = next(iter(filterset.errors.items()))
+        raise ModerationError.invalid(f"{prefix}.{name}", "; ".join(problems))
+    return filterset.qs
 
 
 def in_csv(values: list[str], where: str) -> str:

@@ -191,3 +191,39 @@ def message_response(*, message_id: str, text: str, cid: str, creator: EndUser |
         "mentioned_users": [], "own_reactions": [], "restricted_visibility": [], "custom": {},
         "reaction_counts": {}, "reaction_scores": {},
     }
+
+
+def moderation_flag(flag) -> dict[str, Any]:
+    """ModerationFlagResponse (reporter's UserResponse without ban state, to keep lists to fixed queries)."""
+    return {
+        "type": flag.type,
+        "entity_type": flag.entity_type,
+        "entity_id": flag.entity_id,
+        "entity_creator_id": flag.entity_creator_id,
+        "user_id": flag.reporter_id or "",
+        "user": user_response(flag.reporter) if flag.reporter_id else None,
+        "reason": flag.reason,
+        "custom": dict(flag.custom or {}),
+        "labels": list(flag.labels or []),
+        "review_queue_item_id": str(flag.item_id),
+        "created_at": ts(flag.created_at),
+        "updated_at": ts(flag.updated_at),
+        "result": [],
+    }
+
+
+def _ts_sql(column: str) -> str:
+    # PostgreSQL's extract() is exact numeric since 14, so this equals ts() to the microsecond.
+    return f"((extract(epoch from {column}) * 1000000)::bigint * 1000)"
+
+
+def user_common_sql(alias: str) -> str:
+    """`user_common` as a PostgreSQL jsonb expression over the reviews_enduser row `alias`, for set-based
+    actions that build thousands of events in one statement (tests keep the two equal)."""
+    return (
+        f"jsonb_build_object('id', {alias}.id, 'name', {alias}.name, 'image', {alias}.image, "
+        f"'role', {alias}.role, 'language', {alias}.language, 'banned', false, 'online', false, "
+        f"'created_at', {_ts_sql(f'{alias}.created_at')}, 'updated_at', {_ts_sql(f'{alias}.updated_at')}, "
+        f"'deactivated_at', {_ts_sql(f'{alias}.deactivated_at')}, 'deleted_at', {_ts_sql(f'{alias}.deleted_at')}, "
+        f"'blocked_user_ids', '[]'::jsonb, 'teams', {alias}.teams, 'custom', {alias}.custom)"
+    )

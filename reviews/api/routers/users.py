@@ -17,7 +17,7 @@ from reviews.selectors.users import UserFilter, user_states
 from reviews.services.bulk import start_user_task
 
 from .. import wire
-from ..filters import EQ, IN, Field, in_csv, parse_filter, payload_param, sort_field
+from ..filters import EQ, IN, Field, filtered, in_csv, parse_filter, payload_param, sort_field
 from ..schemas import Body, SortParam, UserRequest
 
 router = Router(tags=["users"])
@@ -143,14 +143,12 @@ def query_users(request: HttpRequest) -> dict:
     if "deactivated" not in data and not payload.include_deactivated_users:
         data["deactivated"] = False
     filterset = UserFilter(data=data, queryset=EndUser.objects.all())
-    if not filterset.is_valid():
-        name, problems = next(iter(filterset.errors.items()))
-        raise ModerationError.invalid(f"payload.filter_conditions.{name}", "; ".join(problems))
+    qs = filtered(filterset, "payload.filter_conditions")
     order = USER_SORTS[field]
     ordering = [order, "id"] if order != "id" else ["id"]
     if direction == -1:
         ordering = [f"-{o}" for o in ordering]
-    users = list(filterset.qs.order_by(*ordering)[offset:offset + limit])
+    users = list(qs.order_by(*ordering)[offset:offset + limit])
     states = user_states(users)
     return {"users": [wire.full_user(u, states) for u in users]}
 

@@ -1,0 +1,663 @@
+"""Moderation: ban/unban, mute/unmute, flag, the review queue, submit_action, logs and flags."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.http import HttpRequest
+from ninja import Router
+
+from reviews import actions
+from reviews.actions import decisions
+from reviews.errors import ModerationError
+from reviews.models import EndUser, EntityType, Flag, ModerationLog, ReviewQueueItem
+from reviews.selectors.logs import LOG_SORTS, flag_filter, log_filter
+from reviews.selectors.pagination import keyset_page
+from reviews.selectors.queue import SORTS, queue_filter
+from reviews.selectors.users import user_states
+
+from .. import wire
+from ..filters import EQ, IN, RANGE, Field, filtered, in_csv, page_limit, parse_filter, range_data, sort_field, validate
+from ..schemas import Body, ListQuery, UserRequest
+
+router = Router(tags=["moderation"])
+
+ITEM_FLAGS_SHOWN = 25  # per item in lists; a mass-flagged item must not load every flag
+ITEM_ACTIONS_SHOWN = 25
+
+
+def _user_id_of(user_id: str | None, user: UserRequest | None) -> str | None:
+    return user_id or (user.id if user else None)
+
+
+# --- ban / unban -------------------------------------------------------------------------------------------
+
+class BanBody(Body):
+    target_user_id: str
+    banned_by_id: str | None = None
+    banned_by: UserRequest | None = None
+    channel_cid: str | None = None
+    reason: str | None = None
+    timeout: int | None = None
+    shadow: bool | None = None
+    ip_ban: bool | None = None
+    delete_messages: str | None = None
+
+
+def _banner(request: HttpRequest, banned_by_id: str | None, field: str) -> EndUser:
+    caller = request.auth
+    if caller.is_server and not banned_by_id:
+        raise ModerationError.invalid(field, "is required with a server-side token (who bans)")
+    caller.require_moderator("banning")
+    return caller.acting_user(banned_by_id, field)
+
+
+def _user_scope(request: HttpRequest, channel_cid: str | None) -> None:
+    """Seed 002: app-wide bans (and unbans) only with server-side auth."""
+    if not request.auth.is_server and not channel_cid:
+        raise ModerationError.not_allowed("channel_cid: banning from all channels needs a server-side token")
+
+
+@router.post("/moderation/ban", summary="ban (app-wide or channel_cid; shadow; ip_ban)")
+def ban(request: HttpRequest, data: BanBody) -> dict:
+    if data.delete_messages is not None and data.delete_messages not in decisions.DELETE_MODES:
+        raise ModerationError.invalid("delete_messages", "must be soft, pruning or hard")
+    actor = _banner(request, _user_id_of(data.banned_by_id, data.banned_by), "banned_by_id")
+    _user_scope(request, data.channel_cid)
+    target = actions.ensure_user(data.target_user_id, field="target_user_id")
+    if target.pk == actor.pk:
+        raise ModerationError.invalid("target_user_id", "a user cannot ban themselves")
+    with transaction.atomic():
+        actions.ban_user(target=target, actor=actor, channel_cid=data.channel_cid, reason=data.reason or "",
+                         timeout_minutes=data.timeout, shadow=bool(data.shadow), ip_ban=bool(data.ip_ban))
+        if data.delete_messages:
+            decisions.delete_user_messages(target=target, actor=actor, mode=data.delete_messages,
+                                           channel_cid=data.channel_cid, reason=data.reason or "")
+    return {}
+
+
+class UnbanBody(Body):
+    unbanned_by_id: str | None = None
+    unbanned_by: UserRequest | None = None
+
+
+@router.post("/moderation/unban", summary="unban (target_user_id, channel_cid, created_by in the query string)")
+def unban(request: HttpRequest, target_user_id: str, channel_cid: str | None = None,
+          created_by: str | None = None, data: UnbanBody | None = None) -> dict:
+    data = data or UnbanBody()
+    caller = request.auth
+    caller.require_moderator("unbanning")
+    _user_scope(request, channel_cid)
+    actor = caller.acting_user(created_by or _user_id_of(data.unbanned_by_id, data.unbanned_by), "created_by")
+    target = EndUser.objects.filter(pk=target_user_id).first() if target_user_id.strip() else None
+    if not target_user_id.strip():
+        raise ModerationError.invalid("target_user_id", "is required and must not be empty")
+    if target is None:
+        raise ModerationError.not_found("user", target_user_id)
+    actions.unban_user(target=target, actor=actor, channel_cid=channel_cid or None)
+    return {}
+
+
+# --- mute / unmute ----------------------------------------------------------------------------------------
+
+class MuteBody(Body):
+    target_ids: list[str]
+    user_id: str | None = None
+    user: UserRequest | None = None
+    timeout: int | None = None
+
+
+def _muter_and_targets(request: HttpRequest, data) -> tuple[EndUser, list[EndUser], list[str]]:
+    muter = request.auth.acting_user(_user_id_of(data.user_id, data.user), "user_id")
+    if muter is None:
+        raise ModerationError.invalid("user_id", "is required with a server-side token (who mutes)")
+    if not data.target_ids:
+        raise ModerationError.invalid("target_ids", "must not be empty")
+    if len(data.target_ids) > 100:
+        raise ModerationError.invalid("target_ids", "at most 100 users per call")
+    if any(not t.strip() for t in data.target_ids):
+        raise ModerationError.invalid("target_ids", "ids must not be empty")
+    found = EndUser.objects.in_bulk(data.target_ids)
+    missing = [t for t in dict.fromkeys(data.target_ids) if t not in found]
+    return muter, [found[t] for t in dict.fromkeys(data.target_ids) if t in found], missing
+
+
+@router.post("/moderation/mute", summary="mute (target_ids, timeout in minutes)")
+def mute(request: HttpRequest, data: MuteBody) -> dict:
+    muter, targets, missing = _muter_and_targets(request, data)
+    with transaction.atomic():
+        mutes = [actions.mute_user(user=muter, target=t, actor=muter, timeout_minutes=data.timeout) for t in targets]
+    for m in mutes:
+        m.user, m.target = muter, next(t for t in targets if t.pk == m.target_id)
+    states = user_states([muter, *targets], with_mutes=False)
+    return {"mutes": [wire.user_mute(m, states) for m in mutes], "non_existing_users": missing}
+
+
+class UnmuteBody(Body):
+    target_ids: list[str]
+    user_id: str | None = None
+    user: UserRequest | None = None
+
+
+@router.post("/moderation/unmute", summary="unmute")
+def unmute(request: HttpRequest, data: UnmuteBody) -> dict:
+    muter, targets, missing = _muter_and_targets(request, data)
+    with transaction.atomic():
+        for target in targets:
+            actions.unmute_user(user=muter, target=target, actor=muter)
+    return {"non_existing_users": missing}
+
+
+# --- flag -------------------------------------------------------------------------------------------------
+
+class FlagBody(Body):
+    entity_id: str
+    entity_type: str
+    entity_creator_id: str | None = None
+    reason: str | None = None
+    user_id: str | None = None
+    user: UserRequest | None = None
+    custom: dict[str, Any] | None = None
+    moderation_payload: dict[str, Any] | None = None
+
+
+def _flag(request: HttpRequest, data: FlagBody, actor_override: EndUser | None = None) -> ReviewQueueItem:
+    reporter = actor_override or request.auth.acting_user(_user_id_of(data.user_id, data.user), "user_id")
+    creator = actions.ensure_user(data.entity_creator_id, field="entity_creator_id") if data.entity_creator_id else None
+    _, item = actions.flag_content(
+        reporter=reporter, entity_type=data.entity_type, entity_id=data.entity_id, entity_creator=creator,
+        reason=data.reason or "", custom=data.custom, moderation_payload=data.moderation_payload, actor=reporter,
+    )
+    return item
+
+
+@router.post("/moderation/flag", summary="flag a user or a message; repeated flags update one queue item")
+def flag(request: HttpRequest, data: FlagBody) -> dict:
+    return {"item_id": str(_flag(request, data).pk)}
+
+
+# --- review queue -----------------------------------------------------------------------------------------
+
+_CHAR_IN = frozenset({EQ, IN})
+QUEUE_FIELDS = {
+    "id": Field(_CHAR_IN),
+    "status": Field(_CHAR_IN),
+    "entity_type": Field(_CHAR_IN),
+    "entity_id": Field(_CHAR_IN),
+    "entity_creator_id": Field(_CHAR_IN),
+    "channel_cid": Field(_CHAR_IN),
+    "recommended_action": Field(_CHAR_IN),
+    "severity": Field(RANGE, object),
+    "reviewed": Field(frozenset({EQ}), bool),
+    "escalated": Field(frozenset({EQ}), bool),
+    "has_text": Field(frozenset({EQ}), bool),
+    "has_image": Field(frozenset({EQ}), bool),
+    "created_at": Field(RANGE, datetime),
+    "updated_at": Field(RANGE, datetime),
+}
+_FILTERSET_NAME = {"entity_creator_id": "creator"}
+QUEUE_SORTS = {
+    ("created_at", -1): "newest", ("created_at", 1): "oldest",
+    ("updated_at", -1): "updated", ("updated_at", 1): "updated_asc",
+    ("severity", -1): "severity", ("severity", 1): "severity_asc",
+    ("flags_count", -1): "flags", ("flags_count", 1): "flags_asc",
+}
+_CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_STRICT = {"$gt": "gt", "$lt": "lt", "$eq": "exact"}
+
+
+def _uuids(values: list[str], where: str) -> list[uuid.UUID]:
+    try:
+        return [uuid.UUID(v) for v in values]
+    except ValueError:
+        raise ModerationError.invalid(where, "must be review-queue item ids") from None
+
+
+def _severity(value: int | str, where: str) -> int:
+    if isinstance(value, int):
+        return value
+    try:
+        return actions.queue.severity_from_label(value, where) if not value.isdigit() else int(value)
+    except ModerationError:
+        raise ModerationError.invalid(where, "must be 0-100 or one of low, medium, high, critical") from None
+
+
+def translate_queue_filter(raw: Any, prefix: str = "filter") -> tuple[dict[str, str], Q]:
+    """Stream's review-queue filter -> (data for reviews.selectors.queue.ReviewQueueFilter, extra Q).
+    Unknown keys match `moderation_payload.custom`, as Stream documents."""
+    conditions, custom = parse_filter(raw, QUEUE_FIELDS, prefix=prefix, unknown_ok=True)
+    data: dict[str, str] = {}
+    extra = Q()
+    for name, ops in conditions.items():
+        where = f"{prefix}.{name}"
+        if name == "id":
+            extra &= Q(id__in=_uuids(ops.get(IN, [ops.get(EQ)]), where))
+        elif QUEUE_FIELDS[name].kind is bool:
+            data[name] = "true" if ops[EQ] else "false"
+        elif name == "severity":
+            for op, value in ops.items():
+                level = _severity(value, f"{where}.{op}")
+                if op in ("$eq", "$gte"):
+                    data["severity_min"] = str(max(level, int(data.get("severity_min", 0))))
+                if op in ("$eq", "$lte"):
+                    data["severity_max"] = str(level)
+                if op == "$gt":
+                    extra &= Q(severity__gt=level)
+                if op == "$lt":
+                    extra &= Q(severity__lt=level)
+        elif name in ("created_at", "updated_at"):
+            stem = name.removesuffix("_at")
+            for op, value in ops.items():
+                if op == "$gte":
+                    data[f"{stem}_after"] = value.isoformat()
+                elif op == "$lte":
+                    data[f"{stem}_before"] = value.isoformat()
+                else:
+                    extra &= Q(**{f"{name}__{_STRICT[op]}": value})
+        else:
+            values = ops.get(IN, [ops.get(EQ)])
+            if name == "status":
+                bad = [v for v in values if v not in ReviewQueueItem.Status.values]
+                if bad:
+                    raise ModerationError.invalid(
+                        where, f"unknown status {bad[0]!r}; use {', '.join(ReviewQueueItem.Status.values)}")
+            data[_FILTERSET_NAME.get(name, name)] = in_csv(values, where)
+    for key, value in custom.items():
+        where = f"{prefix}.{key}"
+        if not _CUSTOM_KEY.match(key) or "__" in key:
+            raise ModerationError.invalid(where, "custom filter keys are letters, digits, '_' and '-'")
+        ops = value if isinstance(value, dict) else {EQ: value}
+        for op, operand in ops.items():
+            if op == EQ:
+                extra &= Q(**{f"moderation_payload__custom__{key}": operand})
+            elif op == IN and isinstance(operand, list) and operand:
+                extra &= Q(**{f"moderation_payload__custom__{key}__in": operand})
+            else:
+                raise ModerationError.invalid(where, f"unsupported operator {op} on custom data; use $eq or $in")
+    return data, extra
+
+
+def _with_details(items: list[ReviewQueueItem]) -> list[ReviewQueueItem]:
+    """Recent flags (with reporters) and log entries for a page of items: two queries, any page size."""
+    prefetch_related_objects(
+        items,
+        Prefetch("flags", queryset=Flag.objects.select_related("reporter").order_by("-created_at", "-id")
+                 [:ITEM_FLAGS_SHOWN], to_attr="recent_flags"),
+        Prefetch("log_entries", queryset=ModerationLog.objects.order_by("-created_at", "-id")[:ITEM_ACTIONS_SHOWN],
+                 to_attr="recent_actions"),
+    )
+    return items
+
+
+def _item(item: ReviewQueueItem) -> dict[str, Any]:
+    data = wire.review_queue_item(
+        item,
+        flags=[wire.moderation_flag(f) for f in getattr(item, "recent_flags", [])],
+        actions=[wire.action_log(e) for e in getattr(item, "recent_actions", [])],
+    )
+    data["content_state"] = item.content_state
+    if item.lock_holder() and item.locked_by is not None:
+        data["assigned_to"] = wire.user_response(item.locked_by)
+    return data
+
+
+class QueryReviewQueueBody(ListQuery):
+    lock_items: bool | None = None
+    lock_count: int | None = None
+    lock_duration: int | None = None
+    stats_only: bool | None = None
+    exclude_default_action_config: bool | None = None
+
+
+@router.post("/moderation/review_queue", summary="query_review_queue (filter, sort, cursor pages, lock_items)")
+def query_review_queue(request: HttpRequest, data: QueryReviewQueueBody) -> dict:
+    caller = request.auth
+    caller.require_moderator("query_review_queue")
+    limit = page_limit(data.limit)
+    field, direction = sort_field(data.sort, {f for f, _ in QUEUE_SORTS}, default=("created_at", -1))
+    keys = SORTS[QUEUE_SORTS[(field, direction)]]
+    fs_data, extra = translate_queue_filter(data.filter)
+    filterset = queue_filter(fs_data)
+    qs = filtered(filterset, "filter").filter(extra)
+    response: dict[str, Any] = {"action_config": {}, "stats": {}}
+    if data.stats_only:
+        return {**response, "items": []}
+    if data.lock_items:
+        holder = caller.acting_user(_user_id_of(data.user_id, data.user), "user_id")
+        if holder is None:
+            raise ModerationError.invalid("user_id", "is required to lock items with a server-side token")
+        order = [("-" if k.descending else "") + k.field for k in keys]
+        items = actions.claim_items(items_qs=qs.order_by(*order), holder=holder,
+                                    count=data.lock_count or min(limit, 25), duration_seconds=data.lock_duration)
+        items = list(ReviewQueueItem.objects.select_related("entity_creator", "locked_by")
+                     .filter(pk__in=[i.pk for i in items]).order_by(*order))
+        return {**response, "items": [_item(i) for i in _with_details(items)]}
+    page = keyset_page(qs, keys, limit=limit, next_cursor=data.next, prev_cursor=data.prev)
+    return {**response, "items": [_item(i) for i in _with_details(page.rows)], "next": page.next, "prev": page.prev}
+
+
+def _get_item(item_id: str | None, field: str = "item_id") -> ReviewQueueItem:
+    if not item_id or not item_id.strip():
+        raise ModerationError.invalid(field, "is required and must not be empty")
+    pk = _uuids([item_id], field)[0]
+    item = ReviewQueueItem.objects.select_related("entity_creator", "locked_by").filter(pk=pk).first()
+    if item is None:
+        raise ModerationError.not_found("review queue item", item_id)
+    return item
+
+
+@router.get("/moderation/review_queue/{item_id}", summary="get_review_queue_item")
+def get_review_queue_item(request: HttpRequest, item_id: str) -> dict:
+    request.auth.require_moderator("get_review_queue_item")
+    return {"item": _item(_with_details([_get_item(item_id, "id")])[0])}
+
+
+# --- submit_action ----------------------------------------------------------------------------------------
+
+class BanPayload(Body):
+    timeout: int | None = None
+    reason: str | None = None
+    shadow: bool | None = None
+    ip_ban: bool | None = None
+    channel_ban_only: bool | None = None
+    channel_cid: str | None = None
+    delete_messages: str | None = None
+    target_user_id: str | None = None
+
+
+class UnbanPayload(Body):
+    target_user_id: str | None = None
+    channel_cid: str | None = None
+    decision_reason: str | None = None
+
+
+class DeletePayload(Body):
+    entity_id: str | None = None
+    entity_type: str | None = None
+    hard_delete: bool | None = None
+    reason: str | None = None
+    mark_messages_deleted: bool | None = None
+
+
+class DeleteUserMessagesPayload(Body):
+    delete_messages: str
+    channel_cid: str | None = None
+    delete_reactions: bool | None = None
+    entity_id: str | None = None
+    entity_type: str | None = None
+    reason: str | None = None
+
+
+class DecisionPayload(Body):
+    decision_reason: str | None = None
+    reason: str | None = None
+
+
+class EscalatePayload(Body):
+    reason: str | None = None
+    priority: str | None = None
+    notes: str | None = None
+
+
+class CustomPayload(Body):
+    id: str
+    options: dict[str, Any] | None = None
+
+
+PAYLOADS: dict[str, type[Body]] = {
+    "ban": BanPayload, "unban": UnbanPayload, "delete_message": DeletePayload, "delete_activity": DeletePayload,
+    "delete_comment": DeletePayload, "delete_reaction": DeletePayload, "delete_user": DeletePayload,
+    "delete_user_messages": DeleteUserMessagesPayload, "mark_reviewed": DecisionPayload,
+    "restore": DecisionPayload, "unblock": DecisionPayload, "block": DecisionPayload,
+    "shadow_block": DecisionPayload, "escalate": EscalatePayload, "custom": CustomPayload, "flag": FlagBody,
+    "de_escalate": DecisionPayload, "kick_user": DecisionPayload, "end_call": DecisionPayload,
+}
+NEEDS_ITEM = set(PAYLOADS) - {"ban", "unban", "flag", "delete_user_messages"}
+
+
+class SubmitActionBody(Body):
+    action_type: str
+    item_id: str | None = None
+    appeal_id: str | None = None
+    user_id: str | None = None
+    user: UserRequest | None = None
+    # The sub-object named after the action; each is validated against its own model in submit_action.
+    ban: dict[str, Any] | None = None
+    unban: dict[str, Any] | None = None
+    delete_message: dict[str, Any] | None = None
+    delete_activity: dict[str, Any] | None = None
+    delete_comment: dict[str, Any] | None = None
+    delete_reaction: dict[str, Any] | None = None
+    delete_user: dict[str, Any] | None = None
+    delete_user_messages: dict[str, Any] | None = None
+    mark_reviewed: dict[str, Any] | None = None
+    restore: dict[str, Any] | None = None
+    unblock: dict[str, Any] | None = None
+    block: dict[str, Any] | None = None
+    shadow_block: dict[str, Any] | None = None
+    escalate: dict[str, Any] | None = None
+    custom: dict[str, Any] | None = None
+    flag: dict[str, Any] | None = None
+
+
+def _item_user(item: ReviewQueueItem | None, explicit: str | None, field: str) -> EndUser:
+    if explicit:
+        return actions.ensure_user(explicit, field=field)
+    if item is not None:
+        if item.entity_type == EntityType.USER:
+            return actions.ensure_user(item.entity_id, field="item_id")
+        if item.entity_creator is not None:
+            return item.entity_creator
+    raise ModerationError.invalid(field, "is required: the item names no user to act on")
+
+
+def _call_of(item: ReviewQueueItem, action: str):
+    from reviews.models import Call
+
+    call_type, _, call_id = item.entity_id.partition(":")
+    call = None
+    if item.entity_type in (EntityType.CALL, EntityType.CALL_SPEECH) and call_id:
+        call = Call.objects.filter(type=call_type, call_id=call_id).first()
+    if call is None:
+        raise ModerationError.invalid("action_type", f"{action} needs an item about a call we know; this item is "
+                                                     f"{item.entity_type} {item.entity_id!r}")
+    return call
+
+
+Ctx = dict[str, Any]
+
+
+def _do_ban(c: Ctx) -> None:
+    p: BanPayload = c["payload"]
+    target = _item_user(c["item"], p.target_user_id, "ban.target_user_id")
+    channel = p.channel_cid or (c["item"].channel_cid if p.channel_ban_only and c["item"] else None) or None
+    actions.ban_user(target=target, actor=c["actor"], channel_cid=channel, reason=p.reason or "",
+                     timeout_minutes=p.timeout, shadow=bool(p.shadow), ip_ban=bool(p.ip_ban), item=c["item"])
+    if p.delete_messages:
+        decisions.delete_user_messages(target=target, actor=c["actor"], mode=p.delete_messages, item=None,
+                                       channel_cid=channel)
+    if c["item"]:
+        decisions.record_item_decision(item=c["item"], actor=c["actor"], action="ban")
+
+
+def _do_unban(c: Ctx) -> None:
+    p: UnbanPayload = c["payload"]
+    target = _item_user(c["item"], p.target_user_id, "unban.target_user_id")
+    actions.unban_user(target=target, actor=c["actor"], channel_cid=p.channel_cid or None,
+                       reason=p.decision_reason or "", item=c["item"])
+    if c["item"]:
+        decisions.record_item_decision(item=c["item"], actor=c["actor"], action="unban")
+
+
+def _content(state: str) -> Callable[[Ctx], None]:
+    def run(c: Ctx) -> None:
+        p = c["payload"]
+        actions.set_content_state(item=c["item"], actor=c["actor"], state=state, reason=p.reason or "",
+                                  hard=bool(getattr(p, "hard_delete", False)))
+    return run
+
+
+def _do_delete_user(c: Ctx) -> None:
+    p: DeletePayload = c["payload"]
+    explicit = p.entity_id if p.entity_type == EntityType.USER else None
+    decisions.delete_user(target=_item_user(c["item"], explicit, "delete_user.entity_id"), actor=c["actor"],
+                          item=c["item"], hard=bool(p.hard_delete),
+                          mark_messages_deleted=bool(p.mark_messages_deleted), reason=p.reason or "")
+
+
+def _do_delete_user_messages(c: Ctx) -> None:
+    p: DeleteUserMessagesPayload = c["payload"]
+    explicit = p.entity_id if p.entity_type == EntityType.USER else None
+    decisions.delete_user_messages(
+        target=_item_user(c["item"], explicit, "delete_user_messages.entity_id"), actor=c["actor"],
+        mode=p.delete_messages, item=c["item"], channel_cid=p.channel_cid,
+        delete_reactions=bool(p.delete_reactions), reason=p.reason or "")
+
+
+def _do_kick(c: Ctx) -> None:
+    from reviews.actions.calls import kick_call_user
+
+    call = _call_of(c["item"], "kick_user")
+    target = _item_user(c["item"], None, "item_id")
+    kick_call_user(call=call, target=target, actor=c["actor"], reason=c["payload"].reason or "")
+    decisions.record_item_decision(item=c["item"], actor=c["actor"], action="kick_user")
+
+
+def _do_end_call(c: Ctx) -> None:
+    from reviews.actions.calls import end_call
+
+    end_call(call=_call_of(c["item"], "end_call"), actor=c["actor"])
+    decisions.record_item_decision(item=c["item"], actor=c["actor"], action="end_call")
+
+
+def _do_flag(c: Ctx) -> None:
+    c["item"] = _flag(c["request"], c["payload"], actor_override=c["actor"])
+
+
+ContentState = ReviewQueueItem.ContentState
+HANDLERS: dict[str, Callable[[Ctx], Any]] = {
+    "mark_reviewed": lambda c: actions.mark_reviewed(item=c["item"], actor=c["actor"],
+                                                     decision_reason=c["payload"].decision_reason or ""),
+    "ban": _do_ban,
+    "unban": _do_unban,
+    "restore": lambda c: actions.restore_content(item=c["item"], actor=c["actor"],
+                                                 decision_reason=c["payload"].decision_reason or ""),
+    "unblock": lambda c: actions.restore_content(item=c["item"], actor=c["actor"],
+                                                 decision_reason=c["payload"].decision_reason or ""),
+    "delete_message": _content(ContentState.DELETED),
+    "delete_activity": _content(ContentState.DELETED),
+    "delete_comment": _content(ContentState.DELETED),
+    "delete_reaction": _content(ContentState.DELETED),
+    "block": _content(ContentState.BLOCKED),
+    "shadow_block": _content(ContentState.SHADOW_BLOCKED),
+    "delete_user": _do_delete_user,
+    "delete_user_messages": _do_delete_user_messages,
+    "kick_user": _do_kick,
+    "end_call": _do_end_call,
+    "escalate": lambda c: actions.escalate_item(item=c["item"], actor=c["actor"], reason=c["payload"].reason or "",
+                                                priority=c["payload"].priority or "",
+                                                notes=c["payload"].notes or ""),
+    "de_escalate": lambda c: actions.de_escalate_item(item=c["item"], actor=c["actor"],
+                                                      reason=c["payload"].reason or ""),
+    "custom": lambda c: decisions.custom_action(item=c["item"], actor=c["actor"], action_id=c["payload"].id,
+                                                options=c["payload"].options),
+    "flag": _do_flag,
+}
+UNSUPPORTED = {"unmask": "we keep no masked content", "bypass": "there is no bypass list here",
+               "reject_appeal": "appeals are not part of this service"}
+
+
+@router.post("/moderation/submit_action", summary="submit_action: one moderation decision on a queue item")
+def submit_action(request: HttpRequest, data: SubmitActionBody) -> dict:
+    caller = request.auth
+    caller.require_moderator("submit_action")
+    action = data.action_type
+    if action in UNSUPPORTED:
+        raise ModerationError.invalid("action_type", f"{action} is not supported: {UNSUPPORTED[action]}")
+    if action not in HANDLERS:
+        raise ModerationError.invalid("action_type", f"unknown action {action!r}; use one of "
+                                                     f"{', '.join(sorted(HANDLERS))}")
+    raw_payload = getattr(data, action, None) or {}
+    payload = validate(PAYLOADS[action], raw_payload, action)
+    item = _get_item(data.item_id) if data.item_id or action in NEEDS_ITEM else None
+    actor = caller.acting_user(_user_id_of(data.user_id, data.user), "user_id")
+    ctx: Ctx = {"item": item, "actor": actor, "payload": payload, "request": request}
+    with transaction.atomic():  # compound decisions (ban + close the item) land together or not at all
+        HANDLERS[action](ctx)
+    item = ctx["item"]
+    if item is None:
+        return {}
+    return {"item": _item(_with_details([_get_item(str(item.pk))])[0])}
+
+
+# --- logs, flags, flag count ------------------------------------------------------------------------------
+
+LOG_FIELDS = {
+    "target_user_id": Field(_CHAR_IN), "user_id": Field(_CHAR_IN), "type": Field(_CHAR_IN),
+    "item_id": Field(_CHAR_IN), "created_at": Field(RANGE, datetime),
+}
+FLAG_FIELDS = {
+    "entity_type": Field(_CHAR_IN), "entity_id": Field(_CHAR_IN), "entity_creator_id": Field(_CHAR_IN),
+    "user_id": Field(_CHAR_IN), "reason": Field(_CHAR_IN), "review_queue_item_id": Field(_CHAR_IN),
+    "type": Field(_CHAR_IN), "created_at": Field(RANGE, datetime),
+}
+
+
+def _list_data(raw: Any, fields: dict[str, Field], id_fields: set[str]) -> dict[str, str]:
+    conditions, _ = parse_filter(raw, fields, prefix="filter")
+    data: dict[str, str] = {}
+    for name, ops in conditions.items():
+        if name == "created_at":
+            data.update(range_data(name, ops))
+            continue
+        values = ops.get(IN, [ops.get(EQ)])
+        if name in id_fields:
+            values = [str(u) for u in _uuids(values, f"filter.{name}")]
+        data[name] = in_csv(values, f"filter.{name}")
+    return data
+
+
+def _list_page(data: ListQuery, filterset, sorts) -> Any:
+    qs = filtered(filterset, "filter")
+    _, direction = sort_field(data.sort, {"created_at"}, default=("created_at", -1))
+    keys = sorts["newest" if direction == -1 else "oldest"]
+    return keyset_page(qs, keys, limit=page_limit(data.limit), next_cursor=data.next,
+                       prev_cursor=data.prev)
+
+
+@router.post("/moderation/logs", summary="query_moderation_logs")
+def query_moderation_logs(request: HttpRequest, data: ListQuery) -> dict:
+    request.auth.require_moderator("query_moderation_logs")
+    page = _list_page(data, log_filter(_list_data(data.filter, LOG_FIELDS, {"item_id"})), LOG_SORTS)
+    return {"logs": [wire.action_log(e) for e in page.rows], "next": page.next, "prev": page.prev}
+
+
+@router.post("/moderation/flags", summary="query_moderation_flags")
+def query_moderation_flags(request: HttpRequest, data: ListQuery) -> dict:
+    request.auth.require_moderator("query_moderation_flags")
+    fs = flag_filter(_list_data(data.filter, FLAG_FIELDS, {"review_queue_item_id"}))
+    page = _list_page(data, fs, LOG_SORTS)
+    return {"flags": [wire.moderation_flag(f) for f in page.rows], "next": page.next, "prev": page.prev}
+
+
+class FlagCountBody(Body):
+    entity_creator_id: str
+    entity_type: str | None = None
+
+
+@router.post("/moderation/flag_count", summary="get_flag_count: flags against one user's content")
+def get_flag_count(request: HttpRequest, data: FlagCountBody) -> dict:
+    request.auth.require_moderator("get_flag_count")
+    if not data.entity_creator_id.strip():
+        raise ModerationError.invalid("entity_creator_id", "is required and must not be empty")
+    qs = Flag.objects.filter(entity_creator_id=data.entity_creator_id)
+    if data.entity_type:
+        qs = qs.filter(entity_type=data.entity_type)
+    return {"count": qs.count()}
+
