@@ -28,7 +28,7 @@ class Scale:
 SCALES: dict[str, Scale] = {
     "full": Scale(
         tiers=[("t10k", 10_000), ("t100k", 100_000), ("default", 1_000_000)],
-        users=100_000, bans=1_000_000, deep_pages=1000, rounds=200, admin_rounds=20, load_seconds=20,
+        users=100_000, bans=1_000_000, deep_pages=1000, rounds=100, admin_rounds=15, load_seconds=15,
     ),
     # CI smoke test: the same code paths on small data with few iterations; no thresholds.
     "small": Scale(

@@ -110,6 +110,8 @@ def prepare(base_url: str, scale_name: str) -> list[dict]:
         if alias == "default":
             loads.append({"tier": human(items), **data.load_bans(alias, scale.bans, scale.users)})
         loads.append({"tier": human(items), "table": "VACUUM ANALYZE", "rows": 0, "seconds": data.vacuum(alias)})
+        print(f"  loaded {alias}: " + ", ".join(f"{ld['table']} {ld['seconds']:.1f} s" for ld in loads[-4:]),
+              flush=True)
         sizes = data.table_sizes(alias)
         loads[-1]["sizes"] = ", ".join(f"{k.removeprefix('reviews_')} {v}" for k, v in sorted(sizes.items()))
     return loads
@@ -205,8 +207,6 @@ def main(argv: list[str] | None = None) -> int:
     with throwaway_cluster() as base_url:
         print(f"bench: cluster up at {base_url}; loading {args.scale} data ...", flush=True)
         loads = prepare(base_url, args.scale)
-        for ld in loads:
-            print(f"  load {ld['tier']:>8} {ld['table']:<16} {ld['rows']:>10,} rows {ld['seconds']:7.1f} s", flush=True)
         info = machine()
         info["postgresql"] = server_version(base_url)
         rows: list[dict] = []

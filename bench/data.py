@@ -33,7 +33,7 @@ SELECT
     CASE WHEN g % 20 < 14 THEN 'stream:chat:v1:message' WHEN g % 20 < 18 THEN 'stream:user'
          WHEN g % 20 = 18 THEN 'stream:v1:call' ELSE 'stream:v1:call_speech' END,
     'e' || g,
-    'u' || (1 + (g * 7919) % $users),
+    'u' || (1 + (g::bigint * 7919) % $users),
     'messaging:ch' || (g % 1000),
     jsonb_build_object('texts', jsonb_build_array('message ' || g || ' you are such an idiot, go away'),
                        'images', '[]'::jsonb, 'custom', jsonb_build_object('n', g % 7)),

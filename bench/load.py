@@ -58,7 +58,9 @@ def run_wrk(url: str, *, headers: dict[str, str], seconds: int, connections: int
         ).stdout
     finally:
         os.unlink(f.name)
-    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)$", out, re.M))
+    latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+[a-z]+)\s*$", out, re.M))
+    if "50" not in latency or "99" not in latency:
+        raise RuntimeError(f"could not read wrk's latency distribution:\n{out}")
     total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
     bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)

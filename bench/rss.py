@@ -62,8 +62,8 @@ def main(scale: str) -> list[dict]:
     with gunicorn(workers=4, threads=4) as server:
         # Enough requests that every worker serves some of each (gunicorn does not route round-robin).
         check_status = {_post(f"{server.base}/api/v2/moderation/check?api_key={API_KEY}", CHECK_BODY, api_headers)
-                        for _ in range(60)}
-        page_status = {_get(f"{server.base}/queue/", cookie) for _ in range(20)}
+                        for _ in range(60 if scale == "full" else 16)}
+        page_status = {_get(f"{server.base}/queue/", cookie) for _ in range(20 if scale == "full" else 8)}
         workers = worker_pids(server.pid)
         sizes = {pid: rss_kib(pid) for pid in workers}
         loaded = [pid for pid in workers if _holds_classifier(pid)]
