@@ -128,3 +128,6 @@ api.add_router("", moderation.router)
 from .routers import chat  # noqa: E402
 
 api.add_router("", chat.router)
+from .routers import app_settings  # noqa: E402
+
+api.add_router("", app_settings.router)
