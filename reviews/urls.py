@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from reviews.views import bans, calls, health, log, overview, queue, tasks, users
+from reviews.views import bans, calls, health, log, overview, policies, queue, tasks, users
 
 app_name = "reviews"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("bans/", bans.ban_list, name="bans"),
     path("bans/lift", bans.lift, name="bans-lift"),
     path("overview/", overview.overview, name="overview"),
+    *policies.urlpatterns,
 ]
 
 auth_urlpatterns = [

@@ -36,11 +36,12 @@ def _locked(model, what: str, ident: str, **lookup: Any):
 
 @transaction.atomic
 def upsert_config(
-    *, key: str, team: str = "", is_async: bool | None = None, blocks: dict[str, Any], actor: Actor
+    *, key: str, team: str = "", is_async: bool | None = None, blocks: dict[str, Any], actor: Actor,
+    replace: bool = False,
 ) -> ModerationConfig:
     """Create a config or replace the engine blocks given (blocks not given are kept, as the SDK leaves unset
-    blocks out of the request). Every block is validated first, so a bad one changes nothing. Idempotent: the
-    same blocks again write nothing and log nothing."""
+    blocks out of the request; `replace=True`, the dashboard's whole-config edit, drops them). Every block is
+    validated first, so a bad one changes nothing. Idempotent: the same blocks again write and log nothing."""
     key = require_text(key, "key")
     team = team or ""
     if is_async is not None and not isinstance(is_async, bool):
@@ -52,7 +53,7 @@ def upsert_config(
         defaults={"blocks": clean, "is_async": bool(is_async), "created_at": now, "updated_at": now},
     )
     if not created:
-        merged = {**(config.blocks or {}), **clean}
+        merged = clean if replace else {**(config.blocks or {}), **clean}
         new_async = config.is_async if is_async is None else is_async
         if merged == config.blocks and new_async == config.is_async:
             return config
