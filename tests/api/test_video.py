@@ -16,7 +16,7 @@ from getstream.models import (
 )
 
 from reviews import actions
-from reviews.models import CallMember, ModerationLog, OutboxEvent, PermissionRequest
+from reviews.models import Call, CallMember, ModerationLog, OutboxEvent, PermissionRequest
 from tests.factories import EndUserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.filterwarnings("error::RuntimeWarning")]
@@ -239,3 +239,12 @@ def test_plain_users_cannot_moderate_but_a_host_can(call, user_client):
     assert err.value.status_code == 403 and "mute-users" in err.value.api_error.message
     user_client("john").video.call("default", "seed-call").mute_users(user_ids=["alice"], audio=True)
     assert member("alice").audio_muted
+
+
+def test_submit_action_kicks_the_speaker_of_a_call_speech_item(call, stream_client):
+    # The audio loop's queue item (seed 004): entity id chosen by us, call cid and speaker in the payload.
+    entry = actions.apply_call_verdict(call=Call.objects.get(call_id="seed-call"), speaker=member("sara").user,
+                                       verdict="flag", transcript_excerpt="you idiot")
+    stream_client.moderation.submit_action(action_type="kick_user", item_id=str(entry.item_id), user_id="john")
+    assert member("sara").kicked_at is not None
+    assert ModerationLog.objects.filter(action="call_kick", actor_id="john", target_user_id="sara").exists()

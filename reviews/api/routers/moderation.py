@@ -460,7 +460,9 @@ def _item_user(item: ReviewQueueItem | None, explicit: str | None, field: str) -
 def _call_of(item: ReviewQueueItem, action: str):
     from reviews.models import Call
 
-    call_type, _, call_id = item.entity_id.partition(":")
+    # Call speech names its call in the payload (custom.call_cid); a call item's entity id is the cid itself.
+    cid = ((item.moderation_payload or {}).get("custom") or {}).get("call_cid") or item.entity_id
+    call_type, _, call_id = str(cid).partition(":")
     call = None
     if item.entity_type in (EntityType.CALL, EntityType.CALL_SPEECH) and call_id:
         call = Call.objects.filter(type=call_type, call_id=call_id).first()
