@@ -35,6 +35,23 @@ def record_many(events: list[tuple[str, dict[str, Any]]], *, batch_size: int = 2
     return len(rows)
 
 
+def body_sql(event_type: str, payload_sql: str) -> str:
+    """What `record(event_type, **payload)` stores, as a PostgreSQL jsonb expression for set-based actions that
+    insert thousands of events in one statement; `payload_sql` is a jsonb object expression. The statement
+    passes the creation time as the parameter `event_ns` (see `now_ns`) and calls `kick_after_commit()`."""
+    assert event_type.replace(".", "").replace("_", "").isalnum()  # it is spliced into SQL
+    return (f"(jsonb_build_object('type', '{event_type}', 'created_at', %(event_ns)s::bigint, "
+            f"'custom', '{{}}'::jsonb) || {payload_sql})")
+
+
+now_ns = time.time_ns
+
+
+def kick_after_commit() -> None:
+    """Deliver this transaction's events after it commits (for set-based actions that insert them in SQL)."""
+    _kick_after_commit()
+
+
 def _kick_after_commit() -> None:
     # One kick per transaction, however many events it records. Entries of a rolled-back savepoint are
     # discarded by Django, so a kick registered there does not suppress the one needed here.

@@ -7,9 +7,10 @@ requests; these exist because a transaction per user cannot do 100,000 users in 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reviews import events
@@ -25,9 +26,47 @@ class BulkOutcome:
     missing: int  # ids with no such user
 
 
+def _set_deactivated_sql(deactivate: bool) -> str:
+    event_type = "user.deactivated" if deactivate else "user.reactivated"
+    return f"""
+WITH locked AS (
+    SELECT id, deactivated_at FROM reviews_enduser WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE),
+changed AS (
+    UPDATE reviews_enduser u SET deactivated_at = %(value)s, updated_at = %(now)s FROM locked
+    WHERE u.id = locked.id AND locked.deactivated_at IS {"NULL" if deactivate else "NOT NULL"}
+    RETURNING u.*),
+logs AS (
+    INSERT INTO reviews_moderationlog (action, actor_id, actor_type, target_user_id, item_id, reason, custom,
+                                       created_at)
+    SELECT %(action)s, %(actor)s, %(actor_type)s, c.id, NULL, '', %(custom)s::jsonb, %(now)s FROM changed c),
+announced AS (
+    INSERT INTO reviews_outboxevent (type, payload, created_at)
+    SELECT '{event_type}', {events.body_sql(event_type, "jsonb_build_object('user', " + wire.user_common_sql("c")
+                                            + ", 'created_by', %(created_by)s::jsonb)")}, %(now)s
+    FROM changed c ORDER BY c.id)
+SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM locked)
+"""
+
+
+SQL = {True: _set_deactivated_sql(True), False: _set_deactivated_sql(False)}
+
+
 def _set_deactivated(*, user_ids: list[str], actor: Actor, deactivate: bool, custom: dict) -> BulkOutcome:
     now = timezone.now()
     wanted = list(dict.fromkeys(user_ids))
+    if connection.vendor == "postgresql":
+        # One statement: lock (in id order, so overlapping calls wait rather than deadlock), update, log, announce.
+        with connection.cursor() as cursor:
+            cursor.execute(SQL[deactivate], {
+                "ids": wanted, "value": now if deactivate else None, "now": now,
+                "action": "deactivate_user" if deactivate else "reactivate_user", "actor": actor.pk if actor else None,
+                "actor_type": actor_type_of(actor), "custom": json.dumps(custom),
+                "created_by": json.dumps(wire.user_common(actor)) if actor else None, "event_ns": events.now_ns(),
+            })
+            changed, found = cursor.fetchone()
+        if changed:
+            events.kick_after_commit()
+        return BulkOutcome(changed=changed, missing=len(wanted) - found)
     # Rows locked in primary-key order, so two overlapping bulk calls wait for each other instead of deadlocking.
     users = list(EndUser.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
     todo = [u for u in users if (u.deactivated_at is None) == deactivate]

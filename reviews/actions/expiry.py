@@ -1,15 +1,16 @@
 """Set-based expiry: close many expired bans or mutes in one transaction per batch, as the system.
 
 Enforcement never waited for these (bans and mutes are read with their expiry); they tidy up, log and announce
-(`user.unbanned`, `user.unmuted`) a whole batch at a time, so a sweep of 100,000 rows is a few statements per
-thousand rows rather than a transaction per row.
+(`user.unbanned`, `user.unmuted`) a whole batch at a time. On PostgreSQL a batch is ONE statement (lock with
+SKIP LOCKED, update or delete, insert the log rows and the outbox events, all in data-modifying CTEs), which is
+what lets a sweep of 100,000 rows finish in seconds; elsewhere (SQLite) the same steps run through the ORM.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,6 +19,62 @@ from reviews.api import wire
 from reviews.models import Ban, ModerationLog, Mute
 
 DEFAULT_BATCH = 5000
+
+_PICK = """SELECT id FROM {table} WHERE {where} AND expires_at <= %(now)s {only}
+           ORDER BY expires_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED"""
+_LOG = """INSERT INTO reviews_moderationlog (action, actor_id, actor_type, target_user_id, item_id, reason, custom,
+                                             created_at)"""
+
+EXPIRE_BANS_SQL = f"""
+WITH picked AS ({_PICK.format(table="reviews_ban", where="lifted_at IS NULL", only="{only}")}),
+lifted AS (
+    UPDATE reviews_ban b SET lifted_at = b.expires_at, updated_at = %(now)s FROM picked WHERE b.id = picked.id
+    RETURNING b.id, b.target_id, b.channel_cid, b.ip_ban, b.shadow),
+logs AS (
+    {_LOG}
+    SELECT 'unban', NULL, 'automod', l.target_id, NULL, 'ban expired',
+           jsonb_build_object('ban_id', l.id, 'channel_cid', l.channel_cid, 'expired', true, 'ip_ban', l.ip_ban,
+                              'shadow', l.shadow), %(now)s
+    FROM lifted l),
+announced AS (
+    INSERT INTO reviews_outboxevent (type, payload, created_at)
+    SELECT 'user.unbanned',
+           {events.body_sql("user.unbanned", "jsonb_build_object('user', " + wire.user_common_sql("u")
+                            + ", 'shadow', l.shadow, 'cid', l.channel_cid)")},
+           %(now)s
+    FROM lifted l JOIN reviews_enduser u ON u.id = l.target_id ORDER BY l.id)
+SELECT count(*) FROM lifted
+"""
+
+EXPIRE_MUTES_SQL = f"""
+WITH picked AS ({_PICK.format(table="reviews_mute", where="true", only="{only}")}),
+removed AS (
+    DELETE FROM reviews_mute m USING picked WHERE m.id = picked.id RETURNING m.id, m.user_id, m.target_id),
+logs AS (
+    {_LOG}
+    SELECT 'unmute', NULL, 'automod', r.target_id, NULL, 'mute expired',
+           jsonb_build_object('muted_by', r.user_id, 'expired', true), %(now)s
+    FROM removed r),
+announced AS (
+    INSERT INTO reviews_outboxevent (type, payload, created_at)
+    SELECT 'user.unmuted',
+           {events.body_sql("user.unmuted", "jsonb_build_object('user', " + wire.user_common_sql("u")
+                            + ", 'target_user', " + wire.user_common_sql("t") + ")")},
+           %(now)s
+    FROM removed r JOIN reviews_enduser u ON u.id = r.user_id JOIN reviews_enduser t ON t.id = r.target_id
+    ORDER BY r.id)
+SELECT count(*) FROM removed
+"""
+
+
+def _run_sql(template: str, *, now: datetime, batch: int, ids: list[int] | None) -> int:
+    sql = template.replace("{only}", "AND id = ANY(%(ids)s)" if ids is not None else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"now": now, "batch": batch, "ids": ids, "event_ns": events.now_ns()})
+        count = cursor.fetchone()[0]
+    if count:
+        events.kick_after_commit()
+    return count
 
 
 def _system_log(action: str, target_user_id: str, reason: str, custom: dict, now: datetime) -> ModerationLog:
@@ -36,6 +93,8 @@ def expire_bans(*, now: datetime | None = None, batch: int = DEFAULT_BATCH, ban_
     `lifted_at` is the expiry (when the ban really ended), `lifted_by` empty (the system).
     """
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        return _run_sql(EXPIRE_BANS_SQL, now=now, batch=batch, ids=ban_ids)
     qs = Ban.objects.filter(lifted_at__isnull=True, expires_at__lte=now)
     if ban_ids is not None:
         qs = qs.filter(pk__in=ban_ids)
@@ -62,6 +121,8 @@ def expire_mutes(*, now: datetime | None = None, batch: int = DEFAULT_BATCH, mut
     """Remove up to `batch` mutes whose expiry has passed; returns how many. Same locking and idempotence as
     `expire_bans` (a removed mute is simply gone; `mute_user` re-reads after our commit and creates anew)."""
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        return _run_sql(EXPIRE_MUTES_SQL, now=now, batch=batch, ids=mute_ids)
     qs = Mute.objects.filter(expires_at__lte=now)
     if mute_ids is not None:
         qs = qs.filter(pk__in=mute_ids)

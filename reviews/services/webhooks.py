@@ -6,7 +6,7 @@ are active: the MODERATION_API_KEY's if that key is active, else the oldest acti
 
 Delivery is at least once. A relay run claims due deliveries under SKIP LOCKED with a lease (so concurrent
 runs never POST the same delivery, and a run that dies mid-POST is retried when the lease ends), POSTs them
-over one keep-alive connection per endpoint, and records the outcome; failures back off exponentially
+over a few keep-alive connections per endpoint, and records the outcome; failures back off exponentially
 (2 s, 4 s, ... capped at an hour) for MAX_ATTEMPTS tries, about a day, then the delivery is `failed` and can
 be redelivered from admin. Events wait in the outbox while the broker is down (beat relays every few
 seconds once it is back) and deliveries wait while a receiver is down.
@@ -33,6 +33,7 @@ import os
 import socket
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import cache
 from urllib.parse import urlsplit
@@ -51,6 +52,7 @@ BACKOFF_CAP_SECONDS = 3600
 TIMEOUT_SECONDS = 5
 LEASE_SECONDS = 60
 CLAIM_BATCH = 200
+LANES = 4  # parallel keep-alive connections per endpoint in one relay run
 FAN_OUT_BATCH = 500
 # A run hands over to a fresh one after this long, so one busy endpoint cannot hold a worker slot for ever.
 RUN_SECONDS = 50
@@ -278,39 +280,61 @@ def _body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.event.payload, separators=(",", ":")).encode()
 
 
-def deliver_batch(deliveries: list[WebhookDelivery], key: ApiKey, posters: dict[int, _Poster]) -> int:
-    """POST each delivery and record the outcomes; returns how many were delivered. After a connection-level
-    failure the endpoint's other deliveries in this batch are deferred untried (no attempt counted)."""
-    delivered: dict[int, list[int]] = {}  # status code -> delivery ids
+def deliver_batch(deliveries: list[WebhookDelivery], key: ApiKey, posters: dict[tuple[int, int], _Poster],
+                  pool: ThreadPoolExecutor | None = None) -> int:
+    """POST each delivery and record the outcomes; returns how many were delivered.
+
+    An endpoint's deliveries are spread over up to LANES keep-alive connections POSTing in parallel, so one
+    receiver's latency does not cap throughput at one request per round trip (order between events is not
+    guaranteed, as with Stream). After a connection-level failure the endpoint's remaining deliveries in this
+    batch are deferred untried (no attempt counted). Threads only do HTTP; the database is written here."""
+    lanes: dict[tuple[int, int], list[WebhookDelivery]] = {}
+    per_endpoint: dict[int, int] = {}
+    for d in deliveries:
+        n = per_endpoint[d.endpoint_id] = per_endpoint.get(d.endpoint_id, -1) + 1
+        lanes.setdefault((d.endpoint_id, n % LANES), []).append(d)
     down: dict[int, tuple[str, timedelta]] = {}  # endpoint id -> (error, delay)
+
+    def run_lane(lane: tuple[int, int]) -> list[tuple[WebhookDelivery, str, int | None]]:
+        outcomes = []
+        for d in lanes[lane]:
+            if d.endpoint_id in down:
+                outcomes.append((d, "deferred", None))
+                continue
+            poster = posters.get(lane)
+            if poster is None or poster.url != d.endpoint.url:
+                if poster is not None:
+                    poster.close()
+                poster = posters[lane] = _Poster(d.endpoint.url)
+            body = _body(d)
+            headers = {"Content-Type": "application/json", "X-Signature": sign(body, key.secret),
+                       "X-Api-Key": key.key, "X-Webhook-Id": str(d.pk), "X-Webhook-Attempt": str(d.attempts + 1),
+                       "User-Agent": USER_AGENT}
+            try:
+                status, response = poster.post(body, headers)
+            except (UnsafeTarget, OSError, http.client.HTTPException) as exc:
+                d.last_error, d.last_status_code = f"{type(exc).__name__}: {exc}"[:2000], None
+                down.setdefault(d.endpoint_id, (d.last_error, backoff(d.attempts + 1)))
+                outcomes.append((d, "failed", None))
+                continue
+            if 200 <= status < 300:
+                outcomes.append((d, "delivered", status))
+            else:
+                d.last_error = f"HTTP {status}: {response[:500].decode(errors='replace')}"
+                d.last_status_code = status
+                outcomes.append((d, "failed", status))
+        return outcomes
+
+    serial = pool is None or len(lanes) == 1
+    results = [run_lane(lane) for lane in lanes] if serial else list(pool.map(run_lane, lanes))
+    delivered: dict[int, list[int]] = {}  # status code -> delivery ids
     failed: list[WebhookDelivery] = []
     deferred: list[WebhookDelivery] = []
-    for d in deliveries:
-        if d.endpoint_id in down:
-            deferred.append(d)
-            continue
-        poster = posters.get(d.endpoint_id)
-        if poster is None or poster.url != d.endpoint.url:
-            if poster is not None:
-                poster.close()
-            poster = posters[d.endpoint_id] = _Poster(d.endpoint.url)
-        body = _body(d)
-        headers = {"Content-Type": "application/json", "X-Signature": sign(body, key.secret),
-                   "X-Api-Key": key.key, "X-Webhook-Id": str(d.pk), "X-Webhook-Attempt": str(d.attempts + 1),
-                   "User-Agent": USER_AGENT}
-        try:
-            status, response = poster.post(body, headers)
-        except (UnsafeTarget, OSError, http.client.HTTPException) as exc:
-            d.last_error, d.last_status_code = f"{type(exc).__name__}: {exc}"[:2000], None
-            failed.append(d)
-            down[d.endpoint_id] = (d.last_error, backoff(d.attempts + 1))
-            continue
-        if 200 <= status < 300:
+    for d, outcome, status in (item for lane in results for item in lane):
+        if outcome == "delivered":
             delivered.setdefault(status, []).append(d.pk)
         else:
-            d.last_error = f"HTTP {status}: {response[:500].decode(errors='replace')}"
-            d.last_status_code = status
-            failed.append(d)
+            (failed if outcome == "failed" else deferred).append(d)
     _record_outcomes(delivered, failed, deferred, down)
     return sum(len(ids) for ids in delivered.values())
 
@@ -342,7 +366,8 @@ def relay(*, run_seconds: float = RUN_SECONDS) -> int:
     over to a fresh run). Returns how many deliveries succeeded."""
     _gate().release()
     key = signing_key()
-    posters: dict[int, _Poster] = {}
+    posters: dict[tuple[int, int], _Poster] = {}
+    pool = ThreadPoolExecutor(max_workers=LANES * 2, thread_name_prefix="webhook")
     sent = 0
     deadline = time.monotonic() + run_seconds
     try:
@@ -357,8 +382,9 @@ def relay(*, run_seconds: float = RUN_SECONDS) -> int:
                     next_attempt_at=timezone.now() + timedelta(seconds=30), last_error="no active API key to sign"
                 )
                 return sent
-            sent += deliver_batch(due, key, posters)
+            sent += deliver_batch(due, key, posters, pool)
     finally:
+        pool.shutdown()
         for poster in posters.values():
             poster.close()
     kick()

@@ -1,6 +1,8 @@
 """Every event the moderation actions record decodes with the SDK's own parser, strictly: a missing required
 field (which the SDK only warns about) fails here, and timestamps must be integer nanoseconds."""
 
+import json
+
 import pytest
 from django.db import transaction
 from getstream.webhook import parse_webhook_event
@@ -79,3 +81,21 @@ def test_a_rolled_back_savepoint_does_not_swallow_the_kick(django_capture_on_com
         events.record("user.unbanned", user={"id": "b"})
     assert len(callbacks) == 1
     assert list(OutboxEvent.objects.values_list("payload__user__id", flat=True)) == ["b"]
+
+
+def test_the_sql_built_user_equals_the_python_one(alice):
+    """Set-based actions build event users in SQL on PostgreSQL; they must match wire.user_common exactly."""
+    from django.db import connection
+
+    from reviews.api import wire
+    from reviews.models import EndUser
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL builder is PostgreSQL's")
+    EndUser.objects.filter(pk="alice").update(teams=["t1"], custom={"k": [1, "x"]},
+                                              deactivated_at="2030-01-02 03:04:05.123456Z")
+    alice.refresh_from_db()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {wire.user_common_sql('u')} FROM reviews_enduser u WHERE u.id = 'alice'")
+        built = json.loads(cursor.fetchone()[0])
+    assert built == wire.user_common(alice)
