@@ -37,19 +37,36 @@ def user_token(api_key: ApiKey, user_id: str, *, expires_in: int | None = 3600, 
     return make_token(api_key, **claims)
 
 
-@pytest.fixture
-def stream_client(api_key, live_server) -> Stream:
-    return Stream(api_key=api_key.key, api_secret=api_key.secret, base_url=live_server.url)
+def close_sdk(client: Stream) -> None:
+    """Close the SDK's kept-alive connections (its own and those of the sub-clients it created), so none
+    outlives live_server's thread and the test database."""
+    for name in ("video", "chat", "moderation", "feeds"):
+        sub = client.__dict__.get(name)  # cached_property: present only if it was used
+        if sub is not None:
+            sub.close()
+    client.close()
 
 
 @pytest.fixture
-def user_client(api_key, live_server) -> Callable[..., Stream]:
+def stream_client(api_key, live_server):
+    client = Stream(api_key=api_key.key, api_secret=api_key.secret, base_url=live_server.url)
+    yield client
+    close_sdk(client)
+
+
+@pytest.fixture
+def user_client(api_key, live_server):
     """`user_client("alice")` -> an SDK client authenticated with alice's user token."""
+    made: list[Stream] = []
 
     def make(user_id: str, **claims: Any) -> Stream:
-        return Stream(api_key=api_key.key, token=user_token(api_key, user_id, **claims), base_url=live_server.url)
+        client = Stream(api_key=api_key.key, token=user_token(api_key, user_id, **claims), base_url=live_server.url)
+        made.append(client)
+        return client
 
-    return make
+    yield make
+    for client in made:
+        close_sdk(client)
 
 
 @pytest.fixture
