@@ -124,3 +124,13 @@ def reactivate_user(*, target: EndUser, actor: Actor, restore_messages: bool = F
         created_by=wire.user_common(actor) if actor else None,
     )
     return True
+
+
+def record_last_ip(*, user: EndUser, ip: str) -> bool:
+    """Remember the address a user's token was last used from, which is what an IP ban captures. Profile
+    state, not a moderation decision: not logged; one conditional UPDATE, and only when the address changed."""
+    if not ip or user.last_ip == ip:
+        return False
+    EndUser.objects.filter(pk=user.pk).update(last_ip=ip)
+    user.last_ip = ip
+    return True

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
-from reviews.actions import ensure_user
+from reviews.actions.users import ensure_user, record_last_ip
 from reviews.errors import ModerationError
 from reviews.models import ApiKey, Ban, EndUser
 
@@ -130,6 +130,8 @@ def authenticate(request: HttpRequest, token: str | None) -> Caller:
         ip = client_ip(request)
         if ip and Ban.objects.in_force().filter(ip_ban=True, ip=ip).exists():
             raise ModerationError.not_allowed(f"requests from {ip} are refused: the address is under an IP ban")
+        if ip:
+            record_last_ip(user=user, ip=ip)
         caller = Caller(api_key=api_key, user=user, claims=claims)
     ratelimit.hit(request, f"{api_key.key}:{user_id or '*server*'}")
     return caller

@@ -175,3 +175,17 @@ def test_openapi_is_served_at_a_stable_url(client):
     response = client.get("/api/v2/openapi.json")
     assert response.status_code == 200
     assert "/api/v2/tasks/{task_id}" in response.json()["paths"]
+
+
+def test_user_token_requests_record_the_ip_an_ip_ban_then_captures(api_call, api_key):
+    from reviews import actions
+
+    api_call("get", MISSING_TASK, token=user_token(api_key, "spammer"))
+    spammer = EndUser.objects.get(pk="spammer")
+    assert spammer.last_ip == "127.0.0.1"  # Django's test client address
+
+    ban = actions.ban_user(target=spammer, actor=None, ip_ban=True, reason="throw-away accounts")
+    assert ban.ip == "127.0.0.1"
+    # A fresh throw-away account from the same address is refused at once.
+    refused = api_call("get", MISSING_TASK, token=user_token(api_key, "spammer-2"))
+    assert_envelope(refused, 403, 17, "IP ban")
