@@ -16,16 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 SCALES = {
     # bans, expired share, users, paced events/s, paced seconds, burst events
     "full": {"bans": 1_000_000, "users": 100_000, "rate": 600, "seconds": 10, "burst": 10_000},
@@ -183,50 +178,17 @@ def bench_bulk(scale: str) -> list[dict]:
     ]
 
 
-def _start_worker(var_dir: str, broker_url: str) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "moderation_site.settings.local", "DEBUG": "false",
-           "VAR_DIR": var_dir, "CELERY_BROKER_URL": broker_url, "MODERATION_WEBHOOK_ALLOW_PRIVATE": "true",
-           "DATABASE_URL": os.environ["DATABASE_URL"], "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "moderation_site", "worker", "-c", "2", "--loglevel", "WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"bench-jobs-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(var_dir, "worker.log"), "wb"),
-        start_new_session=True,
-    )
-
-
-def _stop_worker(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def _use_broker(var_dir: str) -> str:
-    """Point this process's Celery at the broker the worker uses: Redis when configured, else a private
-    filesystem broker under `var_dir` (never a `make run` instance's)."""
-    from django.conf import settings
-
-    from moderation_site.celery import app
-
-    broker = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
-    options = {}
-    if broker.startswith("filesystem://"):
-        for sub in ("out", "processed"):
-            os.makedirs(os.path.join(var_dir, "celery", sub), exist_ok=True)
-        options = {"data_folder_in": f"{var_dir}/celery/out", "data_folder_out": f"{var_dir}/celery/out",
-                   "processed_folder": f"{var_dir}/celery/processed", "store_processed": False,
-                   "polling_interval": 0.1}
-    settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS = broker, options
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.update(broker_url=broker, broker_transport_options=options, task_always_eager=False)
-    return broker
-
-
 def bench_webhooks(scale: str) -> list[dict]:
+    """A real worker (-c 2) relays to a receiver in this process over the configured broker."""
+    from tests.jobs.worker import shared_broker
+
+    size = SCALES[scale]
+    var_dir = tempfile.mkdtemp(prefix="bench-jobs-")
+    with shared_broker(var_dir) as env:
+        return _bench_webhooks(size, env, os.path.join(var_dir, "worker.log"))
+
+
+def _bench_webhooks(size: dict, env: dict, log: str) -> list[dict]:
     from django.db import transaction
     from django.utils import timezone
 
@@ -236,10 +198,9 @@ def bench_webhooks(scale: str) -> list[dict]:
     from reviews.models import ApiKey, EndUser, OutboxEvent, WebhookDelivery, WebhookEndpoint
     from reviews.services import webhooks
     from tests.jobs.receiver import start_receiver
+    from tests.jobs.worker import start_worker, stop_worker
 
-    size = SCALES[scale]
-    var_dir = tempfile.mkdtemp(prefix="bench-jobs-")
-    broker = _use_broker(var_dir)
+    broker = env["CELERY_BROKER_URL"]
     key = webhooks.signing_key() or ApiKey.objects.create(key="bench-jobs-key", secret="bench-jobs-secret")
     receiver = start_receiver(key.secret)
     receiver.check_later = True  # verify and decode after the clock stops
@@ -247,7 +208,7 @@ def bench_webhooks(scale: str) -> list[dict]:
     OutboxEvent.objects.filter(relayed_at__isnull=True).update(relayed_at=timezone.now())
     endpoint = WebhookEndpoint.objects.create(url=receiver.url)
     marks = _max_ids()
-    worker = _start_worker(var_dir, broker)
+    worker = start_worker(env, log, LOG_LEVEL="WARNING")
     rows = []
     try:
         # Warm-up: the worker is up and connected once one event has made the round trip.
@@ -289,7 +250,7 @@ def bench_webhooks(scale: str) -> list[dict]:
                          f"all delivered in {drained:.1f} s over {receiver.connections} connection(s); "
                          f"signatures valid: {ok}; broker {broker.split(':')[0]}, worker -c 2"))
     finally:
-        _stop_worker(worker)
+        stop_worker(worker)
         receiver.server.shutdown()
         receiver.server.server_close()
         WebhookDelivery.objects.filter(endpoint=endpoint).delete()
