@@ -51,7 +51,9 @@ def decorate(items: list[ReviewQueueItem]) -> list[ReviewQueueItem]:
     """Top reasons (one query for the whole page) and the current claim holder, read at this moment."""
     now = timezone.now()
     reasons = top_reasons([i.pk for i in items]) if items else {}
+    labels = dict(EntityType.choices)
     for item in items:
+        item.type_label = labels.get(item.entity_type, item.entity_type)
         item.top = reasons.get(item.pk, [])
         item.holder = item.lock_holder(now)
     return items
@@ -109,11 +111,12 @@ def changes(request):
     fresh, updated, gone = [], [], []
     if filterset.is_valid():
         fresh = list(filterset.qs.filter(created_at__gt=look_from).order_by("-created_at", "-id")[:20])
-        changed = list(ReviewQueueItem.objects.filter(updated_at__gt=look_from, created_at__lte=look_from)
+        fresh_ids = {i.pk for i in fresh}
+        changed = list(ReviewQueueItem.objects.filter(updated_at__gt=look_from)
                        .order_by("-updated_at").values_list("id", flat=True)[:200])
         if changed:
-            updated = list(filterset.qs.filter(pk__in=changed))
-            still = {i.pk for i in updated}
+            updated = [i for i in filterset.qs.filter(pk__in=changed) if i.pk not in fresh_ids]
+            still = {i.pk for i in updated} | fresh_ids
             gone = [pk for pk in changed if pk not in still]
     held = dict(ReviewQueueItem.objects.filter(locked_until__gt=now).values_list("id", "locked_by_id")[:500])
     context = {

@@ -136,7 +136,8 @@
   document.addEventListener("keydown", (evt) => {
     if (evt.ctrlKey || evt.metaKey || evt.altKey) return;
     const el = evt.target;
-    const typing = el.closest && el.closest("input, textarea, select, [contenteditable]");
+    // Text entry keeps its keys; a focused checkbox or button does not (x after clicking a checkbox still works).
+    const typing = el.closest && el.closest("textarea, select, [contenteditable], input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit])");
     if (evt.key === "Escape") {
       if (typing && el.id === "f-q") { el.blur(); return; }
       if (!document.querySelector("dialog[open]")) closeDrawer(evt);
@@ -197,13 +198,17 @@
     if (next) setTimeout(() => focusRow(next), 0);
   });
 
-  document.addEventListener("htmx:oobBeforeSwap", (evt) => {
+  // Rows arrive as <hx-partial hx-target="#queue-rows">: a row already on the page is replaced where it is;
+  // a row that is not is prepended ("upsert") or dropped ("upsert-replace": only refresh what is shown).
+  document.addEventListener("htmx:partialBeforeSwap", (evt) => {
     const frag = evt.detail.fragment;
     if (!evt.detail.target || evt.detail.target.id !== "queue-rows" || !frag || !frag.children) return;
-    const mode = frag.dataset ? frag.dataset.mode : "upsert";
     Array.from(frag.children).forEach((tr) => {
+      const mode = tr.dataset.oob || "upsert";
       const existing = tr.id && document.getElementById(tr.id);
-      if (existing) {
+      if (existing && parseFloat(existing.dataset.v) > parseFloat(tr.dataset.v)) {
+        tr.remove(); // a poll answered before our own decision landed: keep the newer row
+      } else if (existing) {
         const wasCurrent = existing.id === currentId;
         existing.replaceWith(tr);
         htmx.process(tr);
@@ -226,7 +231,7 @@
       const holder = held[row.dataset.itemId];
       const other = holder && holder !== me;
       row.classList.toggle("held", !!other);
-      const text = holder ? (other ? "🔒 " + holder : "you") : "—";
+      const text = holder ? (other ? "held: " + holder : "you") : "—";
       if (cell && cell.textContent.trim() !== text) {
         cell.innerHTML = "";
         const span = document.createElement("span");

@@ -146,8 +146,8 @@ def test_changes_since_reports_new_gone_and_held(mod_client):
     actions.claim_item(item=later, holder=EndUserFactory(id="otto"))
     response = mod_client.get(reverse("reviews:queue-changes"), {"since": since})
     body = response.content.decode()
-    assert f'id="item-{later.pk}"' in body and 'data-mode="upsert"' in body
-    assert f'<tr id="item-{first.pk}" hx-swap-oob="delete">' in body
+    assert f'id="item-{later.pk}"' in body and 'data-oob="upsert"' in body
+    assert f'<hx-partial hx-target="#item-{first.pk}" hx-swap="delete">' in body
     assert "otto" in body and 'hx-trigger="every 3s"' in body
 
 
