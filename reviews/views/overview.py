@@ -38,7 +38,8 @@ def bar_chart(series: list[dict], *, width: int = CHART_W, height: int = CHART_H
     bars = []
     for i, s in enumerate(series):
         h = round((height - PAD) * s["value"] / top, 1)
-        bars.append({**s, "x": round(PAD + i * slot + 1, 1), "w": round(max(slot - 2, 1), 1),
+        w = min(max(slot - 2, 1), 48)  # a lone bar stays a bar, not a slab
+        bars.append({**s, "x": round(PAD + i * slot + (slot - w) / 2, 1), "w": round(w, 1),
                      "y": round(height - PAD - h, 1), "h": h, "show_label": len(series) <= 12 or i % 4 == 0,
                      "tx": round(PAD + i * slot + slot / 2, 1)})
     return {"bars": bars, "width": width, "height": height, "top": top, "base": height - PAD, "pad": PAD}
