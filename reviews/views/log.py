@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.db import transaction
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -12,6 +11,7 @@ from reviews import actions
 from reviews.actions.undo import UNDOABLE, undone_ids
 from reviews.errors import ModerationError
 from reviews.models import ModerationLog
+from reviews.selectors.logs import log_filter
 from reviews.selectors.pagination import SortKey
 from reviews.selectors.queue import base_queryset
 from reviews.services import queue_bulk
@@ -22,33 +22,26 @@ from .queue import rows_html
 LOG_SORT = [SortKey("created_at", True), SortKey("id", True)]
 
 
-class ModerationLogFilter(django_filters.FilterSet):
-    moderator = django_filters.CharFilter(field_name="actor_id", label="Moderator")
-    action = django_filters.CharFilter(field_name="action", label="Action")
-    target = django_filters.CharFilter(field_name="target_user_id", label="Target user")
-    item = django_filters.UUIDFilter(field_name="item_id", label="Item")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="From")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte", label="To")
-
-    class Meta:
-        model = ModerationLog
-        fields: list[str] = []
+# The dashboard's URL names for the log filters, and the shared FilterSet's (reviews.selectors.logs, the one
+# the API's log queries use) they mean.
+LOG_PARAMS = {"moderator": "user_id", "action": "type", "target": "target_user_id", "item": "item_id",
+              "created_after": "created_from", "created_before": "created_until"}
 
 
-def _dates(data):
-    """`<input type=date>` sends 2025-01-31; the log filters take a datetime, the end date inclusive."""
-    data = data.copy()
-    if data.get("created_after") and len(data["created_after"]) == 10:
-        data["created_after"] += "T00:00:00+00:00"
-    if data.get("created_before") and len(data["created_before"]) == 10:
-        data["created_before"] += "T23:59:59+00:00"
+def log_filter_data(params) -> dict:
+    """`<input type=date>` sends 2025-01-31; the end date is inclusive, so it means the end of that day."""
+    data = {LOG_PARAMS[k]: v for k, v in params.items() if k in LOG_PARAMS and v}
+    if len(data.get("created_from", "")) == 10:
+        data["created_from"] += "T00:00:00+00:00"
+    if len(data.get("created_until", "")) == 10:
+        data["created_until"] += "T23:59:59.999999+00:00"
     return data
 
 
 @page_view()
 def log_list(request):
-    filterset = ModerationLogFilter(data=_dates(request.GET),
-                                    queryset=ModerationLog.objects.select_related("actor", "target_user", "item"))
+    filterset = log_filter(log_filter_data(request.GET))
+    filterset.queryset = filterset.queryset.select_related("item")
     page, error = filtered_page(request, filterset, LOG_SORT)
     ids = [e.pk for e in page.rows]
     done_ids = undone_ids(ids)
