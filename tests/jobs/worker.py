@@ -53,14 +53,22 @@ def shared_broker(var_dir: str) -> Iterator[dict[str, str]]:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.update(broker_url=broker, broker_transport_options=options, task_always_eager=False,
                     task_default_queue=queue)
+    _drop_pools(app)
     try:
         yield {"CELERY_BROKER_URL": broker, "VAR_DIR": var_dir, "CELERY_QUEUE": queue}
     finally:
         for name, value in saved.items():
             setattr(settings, name, value)
         app.conf.update(saved_conf)
-        with contextlib.suppress(Exception):
-            app.pool.force_close_all()
+        _drop_pools(app)
+
+
+def _drop_pools(app) -> None:
+    # Celery keeps the connection and producer pools made at first use (even eager calls make them), bound to
+    # the broker options of that moment: forget them so the next send connects with the options now in force.
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.amqp.__dict__.pop("queues", None)
 
 
 def start_worker(env: dict[str, str], log_path: str, **extra: str) -> subprocess.Popen:
