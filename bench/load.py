@@ -26,11 +26,13 @@ class LoadResult:
     rps: float
     p50_ms: float
     p99_ms: float
-    bad: int  # non-2xx responses and socket errors
+    bad: int  # responses other than 200 (redirects included) and socket errors
+    bytes_per_response: float = 0.0
 
     def summary(self) -> str:
+        size = f", {self.bytes_per_response / 1024:.1f} KiB each" if self.bytes_per_response else ""
         return (f"{self.rps:,.0f} req/s (p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, "
-                f"{self.requests:,} requests, {self.bad} bad) via {self.tool}")
+                f"{self.requests:,} requests{size}, {self.bad} not 200) via {self.tool}")
 
 
 def _lua_string(value: str) -> str:
@@ -46,29 +48,47 @@ def run_wrk(url: str, *, headers: dict[str, str], seconds: int, connections: int
             method: str = "GET", body: str | None = None) -> LoadResult:
     script = "wrk.method = " + _lua_string(method) + "\n"
     for k, v in headers.items():
-        script += f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}\n"
+        # The spaces matter: `[[` would open a Lua long string and wrk would drop the whole script quietly.
+        script += f"wrk.headers[ {_lua_string(k)} ] = {_lua_string(v)}\n"
     if body is not None:
         script += "wrk.body = " + _lua_string(body) + "\n"
+    # wrk's own error count ignores 3xx, and a login redirect is fast: count everything that is not a 200.
+    script += """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not200 = 0 end
+function response(status, headers, body) if status ~= 200 then not200 = not200 + 1 end end
+function done(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("not200") end
+  io.write("NOT200: " .. total .. "\\n")
+end
+"""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     try:
-        out = subprocess.run(
+        done = subprocess.run(
             ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", f.name, url],
             check=True, capture_output=True, text=True,
-        ).stdout
+        )
+        out = done.stdout
+        if done.stderr.strip() or "NOT200:" not in out:
+            raise RuntimeError(f"wrk did not run the request script: {done.stderr.strip()[:500]}")
     finally:
         os.unlink(f.name)
     latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+[a-z]+)\s*$", out, re.M))
     if "50" not in latency or "99" not in latency:
         raise RuntimeError(f"could not read wrk's latency distribution:\n{out}")
-    total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
-    bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    total = re.search(r"(\d+) requests in ([\d.]+)(\w+), ([\d.]+)(B|KB|MB|GB) read", out)
+    read = float(total.group(4)) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[total.group(5)]
+    bad = int(re.search(r"NOT200: (\d+)", out).group(1))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if errors:
         bad += sum(int(n) for n in errors.groups())
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     return LoadResult(tool=f"wrk -t{threads} -c{connections}", requests=int(total.group(1)),
-                      seconds=float(seconds), rps=rps, p50_ms=_ms(latency["50"]), p99_ms=_ms(latency["99"]), bad=bad)
+                      seconds=float(seconds), rps=rps, p50_ms=_ms(latency["50"]), p99_ms=_ms(latency["99"]), bad=bad,
+                      bytes_per_response=read / max(1, int(total.group(1))))
 
 
 def run_python(url: str, *, headers: dict[str, str], seconds: int, connections: int,

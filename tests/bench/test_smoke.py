@@ -3,12 +3,16 @@ No timings here: figures belong in bench/RESULTS.md, never in assertions."""
 
 from __future__ import annotations
 
+import http.server
+import shutil
+import threading
+
 import pytest
 from django.db import connection
 
 from bench import SCALES, human, percentile, row
 from bench.__main__ import render
-from bench.load import run_wrk  # noqa: F401 - imported so a broken module fails here
+from bench.load import run_wrk
 from bench.queue import FILTERS, _next_cursor, _page_url, _walk_dashboard
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the generators are PostgreSQL SQL")
@@ -93,3 +97,36 @@ def test_walking_the_dashboard_reaches_deep_pages(client):
     assert response.status_code == 200
     assert b"<html" not in response.content  # the rows partial, not the whole page
     assert b"message 1 you are" in response.content  # the oldest pending item is on the last page
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk not installed (make bench installs it)")
+def test_wrk_sends_the_headers_and_counts_every_non_200():
+    """A request script wrk cannot parse is dropped quietly; requests then go out without the session cookie and
+    a fast login redirect would pass for throughput."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            ok = self.headers.get("Cookie") == "sessionid=abc" and self.headers.get("HX-Request") == "true"
+            body = b"rows" * 100
+            self.send_response(200 if ok else 302)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/queue/"
+        good = run_wrk(url, headers={"Cookie": "sessionid=abc", "HX-Request": "true"}, seconds=1, connections=2,
+                       threads=1)
+        bad = run_wrk(url, headers={"Cookie": "sessionid=wrong"}, seconds=1, connections=2, threads=1)
+    finally:
+        server.shutdown()
+    assert good.requests > 0 and good.bad == 0 and good.bytes_per_response >= 400
+    assert bad.requests > 0 and bad.bad == bad.requests
