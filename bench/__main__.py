@@ -53,6 +53,8 @@ def machine() -> dict[str, str]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "django": django.get_version(),
+        # Other work on a shared machine inflates wall-clock figures; the load average says how much was going on.
+        "load average (1/5/15 min) at the end": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
         "load generator": (subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout.split("\n")[0]
                            if wrk else "python http.client (wrk not installed)"),
     }
