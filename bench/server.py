@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,7 +16,20 @@ from dataclasses import dataclass
 
 from bench import SECRET_KEY
 
-PORT = 8107
+PORT = 8107  # the bench helper's port; taken (another run, another session's server) -> a free one instead
+
+
+def free_port(preferred: int = PORT) -> int:
+    """`preferred` when nothing listens there, else any free port: a server someone else left on the port
+    would answer our health check and every request, with the wrong database and no session."""
+    for candidate in (preferred, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port")
 
 
 @dataclass(frozen=True)
@@ -25,9 +39,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(*, workers: int = 4, threads: int = 4, port: int = PORT, env: dict | None = None) -> Iterator[Server]:
+def gunicorn(
+    *, workers: int = 4, threads: int = 4, port: int | None = None, env: dict | None = None
+) -> Iterator[Server]:
     """Yields the server (base URL, master pid). Production settings, DEBUG off, the default tier's database,
     no access log (the documented command has none)."""
+    port = port or free_port()
     var = tempfile.mkdtemp(prefix="bench-var-")
     run_env = {k: v for k, v in os.environ.items() if k != "BENCH_DATABASES"}
     bin_dir = os.path.dirname(sys.executable)
