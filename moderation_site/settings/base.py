@@ -141,12 +141,14 @@ LOGOUT_REDIRECT_URL = "login"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery"
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Exchange tables (kombu's default is ./control, which litters whatever directory the worker runs in).
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
         # The worker polls the folder; a short interval keeps webhook latency well under a second.
         "polling_interval": 0.1,

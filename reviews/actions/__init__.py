@@ -23,6 +23,7 @@ from .calls import (
     update_call_settings,
     update_call_user_permissions,
 )
+from .decisions import custom_action, delete_user, delete_user_messages, record_item_decision
 from .expiry import expire_bans, expire_mutes
 from .mutes import expire_mute, mute_user, unmute_user
 from .notes import add_note
@@ -50,15 +51,19 @@ from .undo import log_bulk_decision, reopen_item, undo_entry
 from .users import deactivate_user, ensure_user, partial_update_user, reactivate_user, upsert_user
 
 __all__ = [
-    "add_note",
-    "log_bulk_decision",
-    "reopen_item",
-    "undo_entry",
+    "custom_action",
+    "delete_user",
+    "delete_user_messages",
+    "record_item_decision",
     "BulkOutcome",
     "deactivate_users",
     "expire_bans",
     "expire_mutes",
     "reactivate_users",
+    "add_note",
+    "log_bulk_decision",
+    "reopen_item",
+    "undo_entry",
     "ban_user",
     "check_content",
     "create_blocklist",

@@ -39,10 +39,11 @@ def shared_broker(var_dir: str) -> Iterator[dict[str, str]]:
     broker = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
     options: dict = {}
     if broker.startswith("filesystem://"):
-        for sub in ("out", "processed"):
+        for sub in ("out", "processed", "control"):
             os.makedirs(os.path.join(var_dir, "celery", sub), exist_ok=True)
         options = {"data_folder_in": f"{var_dir}/celery/out", "data_folder_out": f"{var_dir}/celery/out",
                    "processed_folder": f"{var_dir}/celery/processed", "store_processed": False,
+                   "control_folder": f"{var_dir}/celery/control",
                    "polling_interval": 0.1}
     queue = f"jobs-{os.getpid()}-{time.monotonic_ns()}"
     saved = {name: getattr(settings, name, None) for name in
