@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster for one benchmark run: initdb into a temp dir, start on 127.0.0.1:54329 with
+"""A throwaway PostgreSQL cluster for one benchmark run: initdb into a temp dir, start on 127.0.0.1:54329 (or
+`BENCH_PG_PORT`, so two checkouts can benchmark side by side) with
 fsync off, stop and delete it at the end (also on Ctrl-C, SIGTERM or a failure). Nothing shared is touched."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 
-PORT = 54329
+PORT = int(os.environ.get("BENCH_PG_PORT", "54329"))
 
 # fsync/synchronous_commit off: the data is thrown away, and the figures are about query shape, not the disk.
 # A larger shared_buffers keeps the 1M-row working set in PostgreSQL's cache on a 24 GB machine.
