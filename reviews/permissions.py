@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
@@ -19,7 +20,10 @@ def dashboard_role(user) -> str | None:
         return None
     if user.is_superuser:
         return ADMINS
-    names = {g.name for g in user.groups.all()}
+    # DashboardBackend loads the memberships with the user; a user from elsewhere (tests, admin) asks.
+    names = getattr(user, "dashboard_roles", None)
+    if names is None:
+        names = {g.name for g in user.groups.all()}
     for role in (ADMINS, MODERATORS, VIEWERS):
         if role in names:
             return role
@@ -49,7 +53,10 @@ def role_required(role: str):
 def identity_for(user) -> EndUser:
     """The EndUser a dashboard login acts as: linked once, created on first use with the login's username,
     so the dashboard and the API attribute decisions to the same id."""
-    identity = EndUser.objects.filter(dashboard_user=user).first()
+    if get_user_model().end_user.is_cached(user):  # loaded with the user by DashboardBackend (None when unlinked)
+        identity = getattr(user, "end_user", None)
+    else:
+        identity = EndUser.objects.filter(dashboard_user=user).first()
     if identity is not None:
         return identity
     role = EndUser.Role.ADMIN if has_role(user, ADMINS) else EndUser.Role.MODERATOR

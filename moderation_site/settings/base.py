@@ -133,6 +133,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Loads the login's dashboard role and EndUser identity in the same query as the user (reviews/backends.py).
+AUTHENTICATION_BACKENDS = ["reviews.backends.DashboardBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reviews:queue"
 LOGOUT_REDIRECT_URL = "login"
@@ -202,6 +205,9 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# With a shared cache, sessions are read from it (written through to the database): one query less a page.
+if CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Optional external AI-text labeller (docs/policies.md): POST {"texts": [...]} -> {"labels": [{label, severity}]}.
 MODERATION_AI_TEXT_URL = os.environ.get("MODERATION_AI_TEXT_URL", "")
 MODERATION_AI_TEXT_TIMEOUT = float(os.environ.get("MODERATION_AI_TEXT_TIMEOUT", "0.5"))

@@ -5,12 +5,17 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import CACHE_URL, CELERY_BROKER_URL, SECRET_KEY, env_bool
 
 if SECRET_KEY.startswith("insecure-") or not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
 
 DEBUG = False
+# Rate limits and sessions need a cache every web process shares: the broker's Redis unless CACHE_URL says
+# otherwise (Django's keys are prefixed, so they do not meet Celery's).
+if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
