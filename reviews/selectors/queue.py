@@ -111,8 +111,11 @@ def base_queryset() -> QuerySet[ReviewQueueItem]:
     return ReviewQueueItem.objects.select_related("entity_creator", "locked_by")
 
 
-def queue_filter(data: dict | None) -> ReviewQueueFilter:
-    return ReviewQueueFilter(data=data or {}, queryset=base_queryset())
+def queue_filter(data: dict | None, *, with_people: bool = True) -> ReviewQueueFilter:
+    """`with_people=False` for lists that show only the creator's and holder's ids (the dashboard's rows): no
+    joins, and 50 rows hydrate as 50 objects rather than 150."""
+    queryset = base_queryset() if with_people else ReviewQueueItem.objects.all()
+    return ReviewQueueFilter(data=data or {}, queryset=queryset)
 
 
 def queue_page(

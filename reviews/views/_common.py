@@ -109,7 +109,9 @@ def done(request: HttpRequest, message: str, *, fallback: str, html: str = "", u
     """Success: HTMX gets `html` (the updated region) plus a toast out of band; a plain post is redirected
     back with the message."""
     if request.htmx:
-        response = HttpResponse(html + toast_html(request, message, undo=undo))
+        # The toast comes first: htmx resolves a partial's target relative to the element that made the
+        # request, and a later partial in `html` (a queue row) may replace that very element.
+        response = HttpResponse(toast_html(request, message, undo=undo) + html)
         for key, value in (headers or {}).items():
             response[key] = value
         return response

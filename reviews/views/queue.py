@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,12 +25,12 @@ from reviews.selectors.queue import (
     bounded_count,
     queue_filter,
     queue_page,
-    top_reasons,
 )
 from reviews.services import queue_bulk
 from reviews.services.decisions import apply_decision, describe
 
 from ._common import action_view, can_act, done, me, page_view, query_without, role_of
+from .rows import decorate, queue_rows, render_rows
 
 LIMIT = 50
 # A poll looks back a little further than its last answer, so a write that committed just after it is not missed.
@@ -47,25 +48,19 @@ def _sort(request) -> str:
     return sort if sort in SORT_LABELS else "newest"
 
 
-def decorate(items: list[ReviewQueueItem]) -> list[ReviewQueueItem]:
-    """Top reasons (one query for the whole page) and the current claim holder, read at this moment."""
-    now = timezone.now()
-    reasons = top_reasons([i.pk for i in items]) if items else {}
-    labels = dict(EntityType.choices)
-    for item in items:
-        item.type_label = labels.get(item.entity_type, item.entity_type)
-        item.top = reasons.get(item.pk, [])
-        item.holder = item.lock_holder(now)
-    return items
-
-
 def _row_context(request) -> dict:
     return {"me_id": me(request).pk, "can_act": can_act(request)}
 
 
+def render_queue_rows(request, items: list[ReviewQueueItem], *, oob: str = "") -> str:
+    """The rows' markup (reviews/views/rows.py); their forms share one CSRF input made once per response."""
+    return render_rows(queue_rows(items, me_id=me(request).pk), can_act=can_act(request),
+                       csrf_input=csrf_input(request), oob=oob)
+
+
 def rows_html(request, items, *, oob: str = "") -> str:
     return render_to_string("reviews/queue.html#rows-only",
-                            {"items": decorate(items), "oob": oob, **_row_context(request)}, request=request)
+                            {"rows_html": render_queue_rows(request, items, oob=oob), "oob": oob}, request=request)
 
 
 @page_view()
@@ -73,7 +68,7 @@ def queue(request):
     """The queue page. HTMX 'load more' gets the `rows` partial; counts are bounded and say so."""
     data = _filter_data(request)
     sort = _sort(request)
-    filterset = queue_filter(data)
+    filterset = queue_filter(data, with_people=False)
     error, page = "", Page(rows=[], next=None, prev=None)
     if filterset.is_valid():
         try:
@@ -85,7 +80,8 @@ def queue(request):
         field, problem = first_error(filterset.form)
         error = f"{field}: {problem}"
     context = {
-        "page": page, "items": decorate(page.rows), "filters": data, "sort": sort, "sorts": SORT_LABELS,
+        "page": page, "rows_html": render_queue_rows(request, page.rows), "filters": data, "sort": sort,
+        "sorts": SORT_LABELS,
         "error": error, "more_query": query_without(request, "next"), "role": role_of(request),
         "sort_label": SORT_LABELS[sort].lower(), "severities": ["low", "medium", "high", "critical"],
         "now": timezone.now(), "entity_types": EntityType.choices, "actions_list": ReviewQueueItem.Action.choices,
@@ -107,7 +103,7 @@ def changes(request):
     since = parse_datetime(request.GET.get("since") or "") or now
     look_from = since - POLL_OVERLAP
     data = _filter_data(request)
-    filterset = queue_filter(data)
+    filterset = queue_filter(data, with_people=False)
     fresh, updated, gone = [], [], []
     if filterset.is_valid():
         fresh = list(filterset.qs.filter(created_at__gt=look_from).order_by("-created_at", "-id")[:20])
@@ -182,13 +178,15 @@ def _check_holder(request, item: ReviewQueueItem) -> None:
 
 def decision_response(request, item: ReviewQueueItem, log_ids: list[int], message: str) -> HttpResponse:
     item = base_queryset().get(pk=item.pk)
+    # The row partial goes last: it may replace the element that made the request, which the partials after
+    # it would be resolved against.
+    html = render_to_string("reviews/partials/last_undo.html", {"undo": log_ids, "label": message},
+                            request=request)
     if request.POST.get("place") == "drawer":
-        html = render_to_string("reviews/item.html#drawer", _item_context(request, item), request=request)
+        html = render_to_string("reviews/item.html#drawer", _item_context(request, item), request=request) + html
         html += rows_html(request, [item], oob="upsert-replace")
     else:
-        html = rows_html(request, [item])
-    html += render_to_string("reviews/partials/last_undo.html", {"undo": log_ids, "label": message},
-                             request=request)
+        html += rows_html(request, [item], oob="decision")
     return done(request, message, fallback=reverse("reviews:queue"), html=html, undo=log_ids,
                 headers={"HX-Trigger": "decided"})
 

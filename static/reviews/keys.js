@@ -88,7 +88,7 @@
     if (form.id !== "decide-form") return;
     evt.preventDefault();
     const row = document.getElementById(form.dataset.row);
-    htmx.ajax("POST", form.action, { source: form, target: row || "#toasts", swap: row ? "outerHTML" : "none" });
+    htmx.ajax("POST", form.action, { source: form, swap: "none" });  // the answer's row partial updates the row
     $("#decide-dialog").close();
   });
 
@@ -198,22 +198,49 @@
     if (next) setTimeout(() => focusRow(next), 0);
   });
 
-  // Rows arrive as <hx-partial hx-target="#queue-rows">: a row already on the page is replaced where it is;
-  // a row that is not is prepended ("upsert") or dropped ("upsert-replace": only refresh what is shown).
+  // Rows arrive as <hx-partial hx-target="#queue-rows">, matched by id when they land: a row already on the
+  // page is replaced where it is; one that is not is prepended ("upsert") or dropped ("upsert-replace": only
+  // refresh what is shown; "decision": the answer to a decision, authoritative for a row still shown).
+  // Rows with a decision in flight (from the row's own buttons or from the dialog): a live update must not
+  // remove or replace them before the decision's answer lands, or the moderator never sees its effect.
+  const deciding = new Set();
+  const decisionRow = (elt) => {
+    if (!elt) return null;
+    if (elt.id === "decide-form") return elt.dataset.row || null;
+    const row = elt.closest && elt.closest("#queue-rows tr.queue-row");
+    return row ? row.id : null;
+  };
+  document.addEventListener("htmx:beforeRequest", (evt) => {
+    const id = decisionRow(evt.detail.elt);
+    if (id) { deciding.add(id); evt.detail.elt.dataset.decidingRow = id; }
+  });
+  document.addEventListener("htmx:afterRequest", (evt) => {
+    // Read back from the element: by now the answer may have replaced the row the element was in.
+    const id = evt.detail.elt && evt.detail.elt.dataset && evt.detail.elt.dataset.decidingRow;
+    if (id) setTimeout(() => deciding.delete(id), 0);  // after this answer's own partials are swapped in
+  });
+
   document.addEventListener("htmx:partialBeforeSwap", (evt) => {
     const frag = evt.detail.fragment;
-    if (!evt.detail.target || evt.detail.target.id !== "queue-rows" || !frag || !frag.children) return;
+    const target = evt.detail.target;
+    if (target && target.matches && target.matches("tr.queue-row") && deciding.has(target.id)) {
+      evt.detail.shouldSwap = false;  // "gone" from a poll that raced our own decision: its answer decides
+      return;
+    }
+    if (!target || target.id !== "queue-rows" || !frag || !frag.children) return;
     Array.from(frag.children).forEach((tr) => {
       const mode = tr.dataset.oob || "upsert";
       const existing = tr.id && document.getElementById(tr.id);
-      if (existing && parseFloat(existing.dataset.v) > parseFloat(tr.dataset.v)) {
+      const stale = mode !== "decision" && existing &&
+        (parseFloat(existing.dataset.v) > parseFloat(tr.dataset.v) || deciding.has(existing.id));
+      if (stale) {
         tr.remove(); // a poll answered before our own decision landed: keep the newer row
       } else if (existing) {
         const wasCurrent = existing.id === currentId;
         existing.replaceWith(tr);
         htmx.process(tr);
         if (wasCurrent) { tr.classList.add("current"); if (document.activeElement === document.body) tr.focus({ preventScroll: true }); }
-      } else if (mode === "upsert-replace") {
+      } else if (mode === "upsert-replace" || mode === "decision") {
         tr.remove();
       } else {
         tr.classList.add("fresh");
