@@ -16,7 +16,8 @@ from reviews.models import ApiKey, Ban, Call, CallMember, EndUser, EntityType, R
 from reviews.permissions import ADMINS, MODERATORS, VIEWERS, identity_for
 from reviews.services.api_keys import ensure_api_key
 
-DEMO_KEY, DEMO_SECRET = "demo-key", "demo-secret-change-me"
+# 32+ bytes: pyjwt warns about shorter HS256 keys in every SDK client built with them.
+DEMO_KEY, DEMO_SECRET = "demo-key", "demo-secret-change-me-in-production"
 LOGINS = [  # username, password, group, staff
     ("moderator", "moderator", MODERATORS, False),
     ("admin", "admin", ADMINS, True),
