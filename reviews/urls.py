@@ -21,6 +21,7 @@ urlpatterns = [
     path("tasks/<uuid:pk>/", tasks.task_detail, name="task"),
     path("log/", log.log_list, name="log"),
     path("log/undo", log.undo, name="undo"),
+    path("log/undo-matching", log.undo_matching, name="undo-matching"),
     path("users/", users.user_list, name="users"),
     path("users/bulk", users.user_bulk, name="users-bulk"),
     path("users/<str:user_id>/", users.user_detail, name="user"),

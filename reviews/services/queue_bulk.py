@@ -5,6 +5,9 @@ decisions move items out of the filter. Each item goes through `apply_decision` 
 uses); items another moderator holds are skipped, not taken from them. The log entries each decision wrote are
 kept on the task, and the job ends with one `bulk_decision` log entry; undoing that entry runs another job that
 undoes exactly those entries. Re-running a chunk after a worker died is harmless: the actions are idempotent.
+
+An Admin can also undo every decision matching a log filter (say, everything one moderator did yesterday) as
+one job: the entries are fixed when it starts, undone newest first, and the job ends with a `bulk_undo` entry.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from reviews import actions
+from reviews.actions.undo import UNDOABLE, undone_ids
 from reviews.errors import ModerationError
 from reviews.models import EndUser, ModerationLog, ReviewQueueItem, Task
+from reviews.selectors.logs import ModerationLogFilter
 from reviews.selectors.queue import ReviewQueueFilter
 
 from .decisions import apply_decision, clean_decision, describe
@@ -25,7 +30,7 @@ from .decisions import apply_decision, clean_decision, describe
 CHUNK = 100
 MAX_ITEMS = 10_000
 DECIDE, UNDO = "queue_decision", "undo_queue_decision"
-LOG_ACTION = "bulk_decision"
+LOG_ACTION, UNDO_LOG_ACTION = "bulk_decision", "bulk_undo"
 
 
 def resolve_ids(*, item_ids: list[str] | None, filterset: ReviewQueueFilter | None) -> list[str]:
@@ -73,6 +78,33 @@ def start_undo_task(*, entry: ModerationLog, actor: EndUser) -> Task:
     task = Task.objects.create(kind=UNDO, total=len(log_ids), created_by=actor,
                                params={"log_id": entry.pk, "log_ids": log_ids, "original": str(original.pk)})
     transaction.on_commit(lambda: _enqueue(task.pk))
+    return task
+
+
+def start_filtered_undo_task(*, filterset: ModerationLogFilter, actor: EndUser) -> Task:
+    """Undo every undoable decision the log filter matches, newest first, as one job. Entries already undone
+    are left out; a filter that matches nothing to undo is an error, not an empty job."""
+    if not filterset.is_valid():
+        field, errors = next(iter(filterset.errors.items()))
+        raise ModerationError.invalid(field, "; ".join(errors))
+    chosen = {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "", [])}
+    if not chosen:
+        raise ModerationError.invalid("filters", "choose a moderator, an action or a date range first: "
+                                                 "undoing the whole log is not offered")
+    candidates = list(filterset.qs.filter(action__in=UNDOABLE).order_by("-created_at", "-id")
+                      .values_list("id", flat=True)[:MAX_ITEMS + 1])
+    if len(candidates) > MAX_ITEMS:
+        raise ModerationError.invalid("filters", f"a bulk undo covers at most {MAX_ITEMS:,} entries; narrow the filter")
+    already = undone_ids(candidates)
+    ids = [i for i in candidates if i not in already]
+    if not ids:
+        raise ModerationError.invalid("filters", "nothing left to undo: no undoable decision matches, or all are "
+                                                 "undone already")
+    filters = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in chosen.items()}
+    with transaction.atomic():
+        task = Task.objects.create(kind=UNDO, total=len(ids), created_by=actor,
+                                   params={"log_ids": ids, "filters": filters})
+        transaction.on_commit(lambda: _enqueue(task.pk))
     return task
 
 
@@ -141,6 +173,15 @@ def run_queue_task(task_id: str) -> Task:
                      "changed": result["changed"], "skipped": result["skipped"], "failed": result["failed"]},
         )
         result["log_id"] = entry.pk
+    elif "filters" in task.params:
+        filters = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}"
+                            for k, v in task.params["filters"].items())
+        actions.log_bulk_decision(
+            task_id=str(task.pk), actor=task.created_by, kind=UNDO_LOG_ACTION,
+            summary={"description": f"bulk undo of {task.total} entries matching {filters}",
+                     "filters": task.params["filters"], "total": task.total, "changed": result["changed"],
+                     "failed": result["failed"]},
+        )
     task.status, task.result = Task.Status.COMPLETED, result
     task.completed_at = task.updated_at = timezone.now()
     task.save(update_fields=["status", "result", "completed_at", "updated_at"])

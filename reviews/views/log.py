@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -10,13 +11,24 @@ from django.urls import reverse
 from reviews import actions
 from reviews.actions.undo import UNDOABLE, undone_ids
 from reviews.errors import ModerationError
-from reviews.models import ModerationLog
+from reviews.models import ModerationLog, Task
+from reviews.permissions import ADMINS
 from reviews.selectors.logs import log_filter
 from reviews.selectors.pagination import SortKey
 from reviews.selectors.queue import base_queryset
 from reviews.services import queue_bulk
 
-from ._common import action_view, can_act, done, filtered_page, me, page_view, query_without, role_of
+from ._common import (
+    action_view,
+    can_act,
+    done,
+    error_response,
+    filtered_page,
+    me,
+    page_view,
+    query_without,
+    role_of,
+)
 from .queue import rows_html
 
 LOG_SORT = [SortKey("created_at", True), SortKey("id", True)]
@@ -51,7 +63,9 @@ def log_list(request):
         entry.undoable = (entry.action in UNDOABLE or entry.action == queue_bulk.LOG_ACTION) and not entry.undone
     context = {"page": page, "entries": page.rows, "filters": request.GET, "error": error, "role": role_of(request),
                "can_act": can_act(request), "more_query": query_without(request, "next"),
-               "actions_known": sorted(UNDOABLE | {"flag", "note", "undo", queue_bulk.LOG_ACTION})}
+               "can_undo_matching": role_of(request) == ADMINS and bool(log_filter_data(request.GET)),
+               "actions_known": sorted(UNDOABLE | {"flag", "note", "undo", queue_bulk.LOG_ACTION,
+                                                   queue_bulk.UNDO_LOG_ACTION})}
     template = "reviews/log.html#entries" if request.htmx and request.GET.get("next") else "reviews/log.html"
     return render(request, template, context)
 
@@ -85,3 +99,20 @@ def undo(request):
     names = ", ".join(sorted({entries[i].action.replace("_", " ") for i in ids}))
     return done(request, f"Undone: {names}.", fallback=reverse("reviews:log"), html=html,
                 headers={"HX-Trigger": "undone"})
+
+
+@action_view(fallback="/log/")
+def undo_matching(request):
+    """Admins: undo every undoable decision matching the log's filters (e.g. all one moderator did on a day),
+    as a background job with its progress bar."""
+    if role_of(request) != ADMINS:
+        return error_response(request, "Undoing decisions in bulk needs the Admins role.", 403, reverse("reviews:log"))
+    filters = {k[2:]: v for k, v in request.POST.items() if k.startswith("f_")}
+    task = queue_bulk.start_filtered_undo_task(filterset=log_filter(log_filter_data(filters)), actor=me(request))
+    task.refresh_from_db()
+    if not request.htmx:
+        return HttpResponseRedirect(reverse("reviews:task", args=[task.pk]))
+    html = render_to_string("reviews/partials/task.html", {"task": task, "can_act": True}, request=request)
+    finished = task.status in (Task.Status.COMPLETED, Task.Status.FAILED)  # a fast (or eager) worker
+    return done(request, f"Undoing {task.total} decisions in the background.", fallback=reverse("reviews:log"),
+                html=html, headers={"HX-Trigger": "task-finished"} if finished else None)

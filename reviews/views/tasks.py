@@ -14,4 +14,7 @@ def task_detail(request, pk):
     task = get_object_or_404(Task, pk=pk)
     context = {"task": task, "can_act": can_act(request)}
     template = "reviews/partials/task.html" if request.htmx else "reviews/task.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx and task.status in (Task.Status.COMPLETED, Task.Status.FAILED):
+        response["HX-Trigger"] = "task-finished"  # lists the job changed (the log) refresh themselves
+    return response
