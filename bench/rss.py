@@ -17,11 +17,22 @@ from bench import API_KEY, API_SECRET, VIEWER, row
 from bench.router import using_tier
 from bench.server import gunicorn, rss_kib, worker_pids
 
-TARGET_MIB = 250
+TARGET_MB = 250
+CONFIG_KEY = "bench:rss"
 CHECK_BODY = {
     "entity_type": "stream:chat:v1:message", "entity_id": "bench-rss", "entity_creator_id": "u1",
-    "config_key": "chat:messaging", "moderation_payload": {"texts": ["you are an idiot, go to hell"]},
+    "config_key": CONFIG_KEY, "moderation_payload": {"texts": ["you are an idiot, go to hell"]}, "test_mode": True,
 }
+
+
+def _ensure_policy() -> None:
+    """A config whose check runs the toxicity classifier (without one the check is a 404 and loads nothing)."""
+    from reviews import actions
+    from reviews.models import ModerationConfig
+
+    if not ModerationConfig.objects.filter(key=CONFIG_KEY, team="").exists():
+        actions.upsert_config(key=CONFIG_KEY, actor=None, blocks={
+            "automod_toxicity_config": {"rules": [{"label": "toxic", "threshold": 0.9, "action": "flag"}]}})
 
 
 def _holds_classifier(pid: int) -> bool:
@@ -56,6 +67,7 @@ def main(scale: str) -> list[dict]:
     client = Client()
     with using_tier("default"):
         client.force_login(User.objects.get(username=VIEWER))
+        _ensure_policy()
     cookie = {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
     token = jwt.encode({}, API_SECRET, algorithm="HS256")
     api_headers = {"Authorization": token, "stream-auth-type": "jwt"}
@@ -69,11 +81,13 @@ def main(scale: str) -> list[dict]:
         loaded = [pid for pid in workers if _holds_classifier(pid)]
         master = rss_kib(server.pid)
     largest = max(sizes.values()) / 1024 if sizes else float("nan")
+    largest_mb = largest * 1024 * 1024 / 1e6  # the target is in MB (10^6 bytes); VmRSS is in KiB
     each = ", ".join(f"{kib / 1024:.0f}" for kib in sorted(sizes.values()))
-    value = f"largest worker {largest:.0f} MiB (workers: {each} MiB; master {master / 1024:.0f} MiB)"
+    value = (f"largest worker {largest:.0f} MiB = {largest_mb:.0f} MB (workers: {each} MiB; "
+             f"master {master / 1024:.0f} MiB)")
     notes = (f"check answered HTTP {sorted(check_status)}, queue page {sorted(page_status)}; "
              f"{len(loaded)}/{len(workers)} workers hold scikit-learn (the classifier)")
-    classifier_loaded = bool(loaded)
+    classifier_loaded = bool(loaded) and check_status == {200}
     return [row("web process RSS with the classifier loaded (gunicorn --workers 4 --threads 4)", value,
-                f"<= {TARGET_MIB} MB", (largest <= TARGET_MIB and classifier_loaded) if scale == "full" else None,
-                notes if classifier_loaded else notes + " - classifier not loaded: check path not available yet")]
+                f"<= {TARGET_MB} MB", (largest_mb <= TARGET_MB and classifier_loaded) if scale == "full" else None,
+                notes if classifier_loaded else notes + " - classifier not loaded: not a valid measurement")]
