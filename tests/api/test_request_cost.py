@@ -1,0 +1,83 @@
+"""What one API request costs: database queries per request and the per-process caches that keep it so."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reviews.api import auth
+from reviews.models import ApiKey, Flag, ModerationLog
+from tests.api.conftest import make_token
+from tests.api.test_framework import MISSING_TASK, assert_envelope
+from tests.factories import EndUserFactory, ReviewQueueItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _key_queries(ctx) -> int:
+    return sum('"reviews_apikey"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_known_key_is_read_once_per_process(api_call):
+    api_call("get", MISSING_TASK)
+    with CaptureQueriesContext(connection) as ctx:
+        assert api_call("get", MISSING_TASK).status_code == 404
+    assert _key_queries(ctx) == 0
+
+
+def test_saving_or_deleting_a_key_is_seen_at_once(api_call, api_key):
+    api_call("get", MISSING_TASK)  # cached
+    api_key.active = False
+    api_key.save(update_fields=["active"])
+    assert_envelope(api_call("get", MISSING_TASK), 401, 2, "api_key")
+    api_key.active = True
+    api_key.save(update_fields=["active"])
+    assert api_call("get", MISSING_TASK).status_code == 404
+    ApiKey.objects.filter(pk=api_key.pk).delete()  # a queryset delete still sends post_delete
+    assert_envelope(api_call("get", MISSING_TASK), 401, 2, "api_key")
+
+
+def test_a_change_this_process_did_not_see_counts_after_the_cache_time(api_call, api_key, settings):
+    settings.MODERATION_API_KEY_CACHE_SECONDS = 10
+    now = [1000.0]
+    with mock.patch.object(auth.time, "monotonic", lambda: now[0]):
+        api_call("get", MISSING_TASK)
+        ApiKey.objects.filter(pk=api_key.pk).update(active=False)  # as another process would: no signal here
+        assert api_call("get", MISSING_TASK).status_code == 404  # still cached
+        now[0] += 10.5
+        assert_envelope(api_call("get", MISSING_TASK), 401, 2, "api_key")
+
+
+def test_unknown_keys_are_not_cached(api_call):
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            assert_envelope(api_call("get", MISSING_TASK, key="no-such-key"), 401, 2, "api_key")
+        assert _key_queries(ctx) == 1
+    new = ApiKey.objects.create(key="no-such-key")
+    assert new.key not in auth._keys
+    assert api_call("get", MISSING_TASK, key="no-such-key", token=make_token(new)).status_code == 404
+
+
+def test_query_review_queue_is_three_queries_at_any_page_size(api_call):
+    """The page, its items' recent flags with reporters, their recent log entries; nothing per item, no key."""
+
+    def add(n: int, prefix: str) -> None:
+        for i in range(n):
+            item = ReviewQueueItemFactory()
+            for j in range(2):
+                Flag.objects.create(item=item, entity_type=item.entity_type, entity_id=item.entity_id,
+                                    reporter=EndUserFactory(id=f"{prefix}-{i}-{j}"), reason="spam")
+            ModerationLog.objects.create(action="flag", item=item)
+
+    api_call("post", "/moderation/review_queue", {"limit": 1})  # the key is read once per process
+    for n, prefix in ((2, "a"), (60, "b")):
+        add(n, prefix)
+        with CaptureQueriesContext(connection) as ctx:
+            response = api_call("post", "/moderation/review_queue", {"limit": 100})
+        assert response.status_code == 200
+        items = response.json()["items"]
+        assert all(len(i["flags"]) == 2 and len(i["actions"]) == 1 for i in items)
+        assert len(ctx.captured_queries) == 3, [q["sql"][:80] for q in ctx.captured_queries]
