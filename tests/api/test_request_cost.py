@@ -81,3 +81,45 @@ def test_query_review_queue_is_three_queries_at_any_page_size(api_call):
         items = response.json()["items"]
         assert all(len(i["flags"]) == 2 and len(i["actions"]) == 1 for i in items)
         assert len(ctx.captured_queries) == 3, [q["sql"][:80] for q in ctx.captured_queries]
+
+
+def _broker_redis() -> str | None:
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    return url if url.startswith("redis://") else None
+
+
+@pytest.mark.skipif(not _broker_redis(), reason="needs a Redis (runs when CELERY_BROKER_URL is one)")
+def test_rate_limit_with_a_redis_cache_counts_there_in_one_round_trip(api_call, settings):
+    import redis
+
+    from reviews.api import ratelimit
+
+    url = _broker_redis()
+    settings.CACHES = {"default": {"BACKEND": ratelimit.REDIS_CACHE, "LOCATION": url}}
+    settings.MODERATION_API_RATE_LIMIT = 3
+    client = redis.Redis.from_url(url)
+    round_trips = []
+    real_execute = redis.client.Pipeline.execute
+
+    def execute(pipe, *args, **kwargs):
+        round_trips.append([c[0][0] for c in pipe.command_stack])
+        return real_execute(pipe, *args, **kwargs)
+
+    # Django's cache API is not touched (any attribute of this stand-in raises).
+    with mock.patch.object(ratelimit, "cache", mock.NonCallableMock(spec=[])), \
+            mock.patch.object(redis.client.Pipeline, "execute", execute):
+        remaining = [api_call("get", MISSING_TASK)["X-RateLimit-Remaining"] for _ in range(2)]
+        ratelimit._clients.clear()  # another process: a new client, the same count
+        remaining.append(api_call("get", MISSING_TASK)["X-RateLimit-Remaining"])
+        assert_envelope(api_call("get", MISSING_TASK), 429, 9, "too many requests")
+    assert remaining == ["2", "1", "0"]
+    assert round_trips == [["SET", "INCRBY"]] * 4, round_trips  # one pipeline (one round trip) a request
+    keys = client.keys("api-rl:*")
+    try:
+        assert len(keys) == 1 and 0 < client.ttl(keys[0]) <= settings.MODERATION_API_RATE_WINDOW + 5
+        assert int(client.get(keys[0])) == 4
+    finally:
+        client.delete(*keys)
+        client.close()
