@@ -123,3 +123,30 @@ def test_rate_limit_with_a_redis_cache_counts_there_in_one_round_trip(api_call, 
     finally:
         client.delete(*keys)
         client.close()
+
+
+def test_api_requests_skip_the_dashboards_middleware(api_call, client, settings):
+    client.cookies["sessionid"] = "whatever"
+    client.cookies["csrftoken"] = "x" * 32
+    response = api_call("get", MISSING_TASK)
+    assert response.status_code == 404 and response.json()["code"] == 16
+    request = response.wsgi_request
+    assert not hasattr(request, "session") and not hasattr(request, "user") and not hasattr(request, "_messages")
+    assert not response.cookies and "X-Frame-Options" not in response and "Cookie" not in response.get("Vary", "")
+    assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still runs
+    assert response.wsgi_request.resolver_match.namespace == "stream_api"
+    # CommonMiddleware still validates the Host header before the shortcut.
+    settings.ALLOWED_HOSTS = ["testserver"]
+    assert client.get(f"/api/v2{MISSING_TASK}", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_the_dashboard_keeps_its_middleware(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert hasattr(response.wsgi_request, "session") and hasattr(response.wsgi_request, "user")
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_api_docs_page_renders_without_the_dashboards_middleware(client):
+    assert client.get("/api/v2/docs").status_code == 200
+    assert client.get("/api/v2/openapi.json").json()["info"]["version"] == "2"
