@@ -8,6 +8,11 @@ sentinel values, and each run swaps the real values in for the sentinels.
 `rows()` returns what the driver returns, without field converters (use those only for truthiness and equality);
 `values()` applies Django's converters, so its rows equal the queryset's `values_list()`. Queries go to the
 database the routers pick for reading the queryset's model.
+
+On PostgreSQL these cursors read `timestamptz` with psycopg's C loader: Django installs a Python subclass of it
+(to pin the tzinfo), about 3.5 µs a value instead of 0.3 µs (Django ticket #36960), and an API page reads hundreds.
+With the connection in UTC (USE_TZ without a DATABASES TIME_ZONE, as here) both return the same aware datetimes in
+`datetime.timezone.utc`; with any other zone Django's loader stays.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, router
 
 
@@ -87,6 +93,11 @@ class PreparedQuery:
             for name, literal, encoder in compiled.slots
         ]
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and settings.USE_TZ and connection.timezone_name == "UTC":
+                from psycopg.types.datetime import TimestamptzLoader
+
+                # Registering psycopg's public class installs its C implementation (when psycopg[binary] is there).
+                cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
             cursor.execute(compiled.sql, params)
             return cursor.fetchall()
 

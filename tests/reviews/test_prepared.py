@@ -2,16 +2,22 @@
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from datetime import timezone as _tz
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from reviews.models import Flag
+from reviews.models import Flag, ReviewQueueItem
 from reviews.prepared import PreparedQuery
 from tests.factories import EndUserFactory, ReviewQueueItemFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def timezone_offset(hours: int) -> _tz:
+    return _tz(timedelta(hours=hours))
 
 
 def _flags(item: uuid.UUID, since: datetime, reporter: str):
@@ -38,6 +44,7 @@ def test_values_equal_the_querysets_values_list_and_compile_once():
                 assert got == list(_flags(item.pk, since, "rep")), (item, since)
         assert query.values(item=items[0].pk, since=now - timedelta(days=1), reporter="nobody") == []
     assert compile_.call_count == 1
+    assert all(row[2].tzinfo is UTC for row in got)
     raw = query.rows(item=items[0].pk, since=now - timedelta(days=1), reporter="rep")
     assert [r[0] for r in raw] == [r[0] for r in _flags(items[0].pk, now - timedelta(days=1), "rep")]
 
@@ -47,3 +54,25 @@ def test_a_sentinel_the_query_does_not_use_is_an_error():
                                                                                      "unused": "\x00unused"})
     with pytest.raises(ValueError, match="unused"):
         query.rows(item=uuid.UUID(int=8), unused="x")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a psycopg loader")
+def test_postgresql_timestamps_come_through_psycopgs_own_loader_with_the_same_values():
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+
+    written = datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=timezone_offset(-5))
+    item = ReviewQueueItemFactory(created_at=written)
+    query = PreparedQuery(lambda pk: ReviewQueueItem.objects.filter(pk=pk).values_list("created_at"),
+                          {"pk": uuid.UUID(int=7)})
+    used = []
+    real = BaseTzLoader.load
+
+    def spy(self, data):
+        used.append(data)
+        return real(self, data)
+
+    with mock.patch.object(BaseTzLoader, "load", spy):
+        [(read,)] = query.values(pk=item.pk)
+        assert list(ReviewQueueItem.objects.filter(pk=item.pk).values_list("created_at")) == [(read,)]
+    assert read == written and read.tzinfo is UTC and read.hour == 4
+    assert len(used) == 1  # the ORM's read went through Django's loader; ours did not
