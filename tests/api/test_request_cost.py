@@ -150,3 +150,23 @@ def test_the_dashboard_keeps_its_middleware(client):
 def test_api_docs_page_renders_without_the_dashboards_middleware(client):
     assert client.get("/api/v2/docs").status_code == 200
     assert client.get("/api/v2/openapi.json").json()["info"]["version"] == "2"
+
+
+def test_orjson_renderer_writes_every_value_as_ninjas_json_renderer():
+    import datetime as dt
+    import json
+    import uuid
+    from decimal import Decimal
+
+    from ninja.renderers import JSONRenderer
+
+    from reviews.api.app import ORJSONRenderer
+    from reviews.models import ReviewQueueItem
+
+    data = {"at": dt.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=dt.UTC), "naive": dt.datetime(2024, 5, 1),
+            "day": dt.date(2024, 5, 1), "id": uuid.UUID(int=5), "amount": Decimal("1.50"), "ns": 1714566615123456000,
+            "text": "größer ≥ 😀 \"quoted\"", "status": ReviewQueueItem.Status.PENDING, "nested": [{"none": None}],
+            "ratio": 0.1}
+    ours = ORJSONRenderer().render(None, data, response_status=200)
+    theirs = JSONRenderer().render(None, data, response_status=200)
+    assert json.loads(ours) == json.loads(theirs)
