@@ -154,12 +154,27 @@ def probe(url: str, headers: dict[str, str], body: str) -> None:
         raise RuntimeError(f"unexpected check answer: {answer}")
 
 
+def _warm(server, url: str, headers: dict[str, str], body: str, workers: int) -> bool:
+    """Each worker loads the classifier on its first check (seconds of CPU each): load until every worker holds
+    it (read from its memory map) or 120 s pass. True when all do."""
+    from bench.load import run_load
+    from bench.server import holds_classifier, worker_pids
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        run_load(url, headers=headers, seconds=5, connections=workers * 4, method="POST", body=body)
+        if all(holds_classifier(pid) for pid in worker_pids(server.pid)):
+            run_load(url, headers=headers, seconds=3, connections=32, method="POST", body=body)
+            return True
+    return False
+
+
 def over_http(scale: str, texts: list[str], full_p50: float, stack_p50: float) -> list[dict]:
     import jwt
     from django.conf import settings
 
     from bench.load import run_load
-    from bench.server import gunicorn
+    from bench.server import DOCUMENTED_THREADS, DOCUMENTED_WORKERS, gunicorn
 
     token = jwt.encode({}, API_SECRET, algorithm="HS256")
     headers = {"Authorization": token, "stream-auth-type": "jwt", "Content-Type": "application/json"}
@@ -167,26 +182,31 @@ def over_http(scale: str, texts: list[str], full_p50: float, stack_p50: float) -
                        "config_key": CONFIG_KEY, "moderation_payload": {"texts": [texts[0]]}})
     db = settings.DATABASES["default"]
     url_db = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    workers = (os.cpu_count() or 2) * 2
     env = {"DATABASE_URL": url_db, "MODERATION_API_RATE_LIMIT": "1000000000"}
-    with gunicorn(workers=workers, threads=THREADS, env=env) as server:
-        url = f"{server.base}/api/v2/moderation/check?api_key={API_KEY}"
-        probe(url, headers, body)
-        # Each worker loads the toxicity model on its first check (seconds); warm them all before measuring.
-        run_load(url, headers=headers, seconds=10, connections=workers * 2, method="POST", body=body)
-        result = run_load(url, headers=headers, seconds=HTTP_SECONDS[scale], connections=32, method="POST",
-                          body=body)
-    met = result.rps >= 1500 and result.p99_ms <= 50 and result.bad == 0
-    return [
-        row("check over HTTP (gunicorn, one machine, load generator on the same cores)", result.summary(),
-            ">= 1,500 checks/s sustained, p99 <= 50 ms", met,
-            notes=f"{workers} workers x {THREADS} threads; message {texts[0]!r}"),
-        row("check over HTTP: where the time goes (p50)",
-            f"check_content {full_p50 * 1000:.2f} ms; the whole API stack in-process {stack_p50 * 1000:.2f} ms "
-            f"(so ~{1 / stack_p50:,.0f} checks/s per core at best); over HTTP {result.p50_ms:.1f} ms, the rest being "
-            "gunicorn/socket handling and queueing behind 32 connections, with wrk on the same cores",
-            notes=f"{os.cpu_count()} cores shared by server, load generator and PostgreSQL"),
-    ]
+    # The documented configuration (README: one worker per core), then the one documented before, to compare.
+    configs = [(DOCUMENTED_WORKERS, DOCUMENTED_THREADS, True), (4, 4, False)]
+    rows, documented_result = [], None
+    for workers, threads, documented in configs:
+        with gunicorn(workers=workers, threads=threads, env=env) as server:
+            url = f"{server.base}/api/v2/moderation/check?api_key={API_KEY}"
+            probe(url, headers, body)
+            warm = _warm(server, url, headers, body, workers)
+            result = run_load(url, headers=headers, seconds=HTTP_SECONDS[scale], connections=32, method="POST",
+                              body=body)
+        met = result.rps >= 1500 and result.p99_ms <= 50 and result.bad == 0
+        rows.append(row(
+            f"check over HTTP (gunicorn --workers {workers} --threads {threads}"
+            + (", as documented" if documented else "") + "; load generator on the same cores)",
+            result.summary(), ">= 1,500 checks/s sustained, p99 <= 50 ms", met if documented else None,
+            notes=f"message {texts[0]!r}" + ("" if warm else "; NOT every worker had loaded the classifier")))
+        documented_result = documented_result or result
+    rows.append(row(
+        "check over HTTP: where the time goes (p50)",
+        f"check_content {full_p50 * 1000:.2f} ms; the whole API stack in-process {stack_p50 * 1000:.2f} ms "
+        f"(so ~{1 / stack_p50:,.0f} checks/s per core at best); over HTTP {documented_result.p50_ms:.1f} ms, the "
+        "rest being gunicorn/socket handling and queueing behind 32 connections, with wrk on the same cores",
+        notes=f"{os.cpu_count()} cores shared by server, load generator and PostgreSQL"))
+    return rows
 
 
 def main(scale: str) -> list[dict]:

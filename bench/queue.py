@@ -13,7 +13,6 @@ import cProfile
 import html
 import io
 import json
-import os
 import pstats
 import random
 import re
@@ -34,7 +33,7 @@ from django.urls import Resolver404, resolve
 from bench import ADMIN, API_KEY, API_SECRET, SCALES, VIEWER, human, ms, percentile, row
 from bench.load import run_load
 from bench.router import using_tier
-from bench.server import gunicorn
+from bench.server import DOCUMENTED_THREADS, DOCUMENTED_WORKERS, gunicorn
 from reviews.selectors.queue import queue_filter, queue_page
 
 PAGE_TARGET_S = 0.015
@@ -323,8 +322,8 @@ def gunicorn_rows(scale_name: str) -> list[dict]:
     headers = {"Cookie": cookie, "HX-Request": "true", "Connection": "keep-alive"}
     top = human(scale.tiers[-1][1])
     rows = []
-    cores = os.cpu_count() or 2
-    configs = [(4, 4, True), (cores, 4, False)] if scale_name == "full" else [(4, 4, True)]
+    as_documented = (DOCUMENTED_WORKERS, DOCUMENTED_THREADS, True)  # README: one worker per core
+    configs = [as_documented, (4, 4, False)] if scale_name == "full" else [as_documented]
     for workers, threads, documented in configs:
         with gunicorn(workers=workers, threads=threads) as server:
             for page, cursor in walked:

@@ -1,4 +1,4 @@
-"""Web process RSS with the classifier loaded: gunicorn as documented for production (--workers 4 --threads 4),
+"""Web process RSS with the classifier loaded: gunicorn as documented for production (README: one worker per core),
 warmed through the check endpoint (which loads the toxicity classifier) and the queue page, then VmRSS of each
 worker from /proc/<pid>/status. Whether a worker really holds the classifier is read from its memory map (the
 scikit-learn extension modules), not assumed from a 200."""
@@ -15,21 +15,24 @@ from django.test import Client
 
 from bench import API_KEY, API_SECRET, VIEWER, row
 from bench.router import using_tier
-from bench.server import gunicorn, rss_kib, worker_pids
+from bench.server import DOCUMENTED_THREADS, DOCUMENTED_WORKERS, gunicorn, holds_classifier, rss_kib, worker_pids
 
-TARGET_MIB = 250
+TARGET_MB = 250
+CONFIG_KEY = "bench:rss"
 CHECK_BODY = {
     "entity_type": "stream:chat:v1:message", "entity_id": "bench-rss", "entity_creator_id": "u1",
-    "config_key": "chat:messaging", "moderation_payload": {"texts": ["you are an idiot, go to hell"]},
+    "config_key": CONFIG_KEY, "moderation_payload": {"texts": ["you are an idiot, go to hell"]}, "test_mode": True,
 }
 
 
-def _holds_classifier(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/maps") as f:
-            return "sklearn" in f.read()
-    except OSError:
-        return False
+def _ensure_policy() -> None:
+    """A config whose check runs the toxicity classifier (without one the check is a 404 and loads nothing)."""
+    from reviews import actions
+    from reviews.models import ModerationConfig
+
+    if not ModerationConfig.objects.filter(key=CONFIG_KEY, team="").exists():
+        actions.upsert_config(key=CONFIG_KEY, actor=None, blocks={
+            "automod_toxicity_config": {"rules": [{"label": "toxic", "threshold": 0.9, "action": "flag"}]}})
 
 
 def _post(url: str, body: dict, headers: dict[str, str]) -> int:
@@ -56,24 +59,28 @@ def main(scale: str) -> list[dict]:
     client = Client()
     with using_tier("default"):
         client.force_login(User.objects.get(username=VIEWER))
+        _ensure_policy()
     cookie = {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
     token = jwt.encode({}, API_SECRET, algorithm="HS256")
     api_headers = {"Authorization": token, "stream-auth-type": "jwt"}
-    with gunicorn(workers=4, threads=4) as server:
+    with gunicorn() as server:  # as documented
         # Enough requests that every worker serves some of each (gunicorn does not route round-robin).
         check_status = {_post(f"{server.base}/api/v2/moderation/check?api_key={API_KEY}", CHECK_BODY, api_headers)
                         for _ in range(60 if scale == "full" else 16)}
         page_status = {_get(f"{server.base}/queue/", cookie) for _ in range(20 if scale == "full" else 8)}
         workers = worker_pids(server.pid)
         sizes = {pid: rss_kib(pid) for pid in workers}
-        loaded = [pid for pid in workers if _holds_classifier(pid)]
+        loaded = [pid for pid in workers if holds_classifier(pid)]
         master = rss_kib(server.pid)
     largest = max(sizes.values()) / 1024 if sizes else float("nan")
+    largest_mb = largest * 1024 * 1024 / 1e6  # the target is in MB (10^6 bytes); VmRSS is in KiB
     each = ", ".join(f"{kib / 1024:.0f}" for kib in sorted(sizes.values()))
-    value = f"largest worker {largest:.0f} MiB (workers: {each} MiB; master {master / 1024:.0f} MiB)"
+    value = (f"largest worker {largest:.0f} MiB = {largest_mb:.0f} MB (workers: {each} MiB; "
+             f"master {master / 1024:.0f} MiB)")
     notes = (f"check answered HTTP {sorted(check_status)}, queue page {sorted(page_status)}; "
              f"{len(loaded)}/{len(workers)} workers hold scikit-learn (the classifier)")
-    classifier_loaded = bool(loaded)
-    return [row("web process RSS with the classifier loaded (gunicorn --workers 4 --threads 4)", value,
-                f"<= {TARGET_MIB} MB", (largest <= TARGET_MIB and classifier_loaded) if scale == "full" else None,
-                notes if classifier_loaded else notes + " - classifier not loaded: check path not available yet")]
+    classifier_loaded = bool(loaded) and check_status == {200}
+    return [row(f"web process RSS with the classifier loaded (gunicorn --workers {DOCUMENTED_WORKERS} "
+                f"--threads {DOCUMENTED_THREADS}, as documented)", value,
+                f"<= {TARGET_MB} MB", (largest_mb <= TARGET_MB and classifier_loaded) if scale == "full" else None,
+                notes if classifier_loaded else notes + " - classifier not loaded: not a valid measurement")]

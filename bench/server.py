@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from bench import SECRET_KEY
 
 PORT = 8107  # the bench helper's port; taken (another run, another session's server) -> a free one instead
+# README.md "Production": one worker per core, 4 threads each (gthread keeps connections alive).
+DOCUMENTED_WORKERS = os.cpu_count() or 2
+DOCUMENTED_THREADS = 4
 
 
 def free_port(preferred: int = PORT) -> int:
@@ -40,7 +43,8 @@ class Server:
 
 @contextlib.contextmanager
 def gunicorn(
-    *, workers: int = 4, threads: int = 4, port: int | None = None, env: dict | None = None
+    *, workers: int = DOCUMENTED_WORKERS, threads: int = DOCUMENTED_THREADS, port: int | None = None,
+    env: dict | None = None,
 ) -> Iterator[Server]:
     """Yields the server (base URL, master pid). Production settings, DEBUG off, the default tier's database,
     no access log (the documented command has none)."""
@@ -110,3 +114,13 @@ def rss_kib(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def holds_classifier(pid: int) -> bool:
+    """Whether a worker has loaded the toxicity classifier: read from its memory map (scikit-learn's extension
+    modules), not assumed from a 200."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return "sklearn" in f.read()
+    except OSError:
+        return False

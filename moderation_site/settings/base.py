@@ -52,8 +52,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # /api/v2/ (JWT, no cookies) goes straight to its view from here; the rest is for the dashboard and admin.
+    "reviews.api.middleware.ApiShortcutMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -194,6 +196,8 @@ MODERATION_AI_TEXT_BREAKER_SECONDS = float(os.environ.get("MODERATION_AI_TEXT_BR
 # API rate limit per caller (api key + user) and window; counted in the cache below, so every process shares it.
 MODERATION_API_RATE_LIMIT = int(os.environ.get("MODERATION_API_RATE_LIMIT", "10000"))
 MODERATION_API_RATE_WINDOW = int(os.environ.get("MODERATION_API_RATE_WINDOW", "60"))
+# Each web process caches active API keys this long; a key deactivated elsewhere is refused within this time.
+MODERATION_API_KEY_CACHE_SECONDS = float(os.environ.get("MODERATION_API_KEY_CACHE_SECONDS", "10"))
 # Reverse proxies in front of the app whose X-Forwarded-For entries are trusted (0: use REMOTE_ADDR).
 MODERATION_TRUSTED_PROXIES = int(os.environ.get("MODERATION_TRUSTED_PROXIES", "0"))
 

@@ -16,9 +16,9 @@ from reviews.api import wire
 from reviews.engines import store
 from reviews.engines.blocklists import MAX_WORD_LENGTH, MAX_WORDS
 from reviews.engines.policy import BLOCK_LIST, Decision, FiredRule, validate_blocks
-from reviews.engines.prepared import PreparedQuery
 from reviews.errors import ModerationError
 from reviews.models import Ban, Blocklist, EndUser, Flag, ModerationConfig, ReviewQueueItem
+from reviews.prepared import PreparedQuery
 
 from ._common import Actor, lock_or_create, require_text, write_log
 from .queue import _apply_payload, clean_payload

@@ -4,14 +4,22 @@ No `user_id` claim (or `{"server": true}`, as legacy stream_chat sends) = server
 claim = that end user: `exp` enforced, a future `iat` refused, deactivated users and requests from an IP under
 an active IP ban refused on every call. Failures use Stream's codes: 2 bad key, 5 auth, 40 expired,
 41 not yet valid, 42 bad iat, 43 bad signature (all 401).
+
+Active keys are cached per process (`active_key`): a request costs no database query for its key. Saving or
+deleting an ApiKey clears this process's cache at once; other processes re-read a key after
+`MODERATION_API_KEY_CACHE_SECONDS` (default 10), so a deactivated key is refused everywhere within that time.
+Unknown and inactive keys are never cached (a new key works at once; junk keys cannot fill the cache).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 
 import jwt
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
@@ -84,6 +92,34 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+_keys: dict[str, tuple[ApiKey, float]] = {}  # key -> (active ApiKey, monotonic time it was read)
+_keys_lock = threading.Lock()
+
+
+def active_key(key: str) -> ApiKey | None:
+    """The active ApiKey named `key`, or None; from this process's cache when read recently (see above)."""
+    now = time.monotonic()
+    cached = _keys.get(key)
+    if cached is not None and now - cached[1] < settings.MODERATION_API_KEY_CACHE_SECONDS:
+        return cached[0]
+    api_key = ApiKey.objects.filter(key=key, active=True).first()
+    with _keys_lock:
+        if api_key is None:
+            _keys.pop(key, None)
+        else:
+            _keys[key] = (api_key, now)
+    return api_key
+
+
+def forget_keys(**_: object) -> None:
+    with _keys_lock:
+        _keys.clear()
+
+
+post_save.connect(forget_keys, sender=ApiKey, dispatch_uid="api-key-cache-save")
+post_delete.connect(forget_keys, sender=ApiKey, dispatch_uid="api-key-cache-delete")
+
+
 def _decode(token: str, secret: str) -> dict:
     try:
         return jwt.decode(
@@ -109,7 +145,7 @@ def authenticate(request: HttpRequest, token: str | None) -> Caller:
     key = request.GET.get("api_key", "")
     if not key:
         raise _auth_error("api_key: is required in the query string", 2, field="api_key")
-    api_key = ApiKey.objects.filter(key=key, active=True).first()
+    api_key = active_key(key)
     if api_key is None:
         raise _auth_error(f"api_key: {key!r} is not a valid, active API key", 2, field="api_key")
     if not token:

@@ -3,11 +3,18 @@ production; locmem only for a single local process and tests).
 
 Fixed one-minute windows: simple, one atomic INCR per request, and the reset time the SDK reads from
 `X-RateLimit-Reset` is exact.
+
+With a Redis cache (production) the count goes to that Redis through one client per process, in one round trip
+(SET NX EX + INCR in a MULTI). Through Django's cache API it took three round trips, each on a redis-py client
+built for the call: ~0.5 ms of CPU a request, more than the whole `check` engine. Other caches (locmem: one local
+process, tests) go through Django's cache API.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import threading
 import time
 from dataclasses import dataclass
 
@@ -30,7 +37,39 @@ def _limits() -> tuple[int, int]:
             int(getattr(settings, "MODERATION_API_RATE_WINDOW", 60)))
 
 
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+_clients: dict[str, object] = {}
+_clients_lock = threading.Lock()
+
+
+def _redis_location() -> str | None:
+    """The Redis that Django's default cache writes to, when it is a Redis cache."""
+    config = settings.CACHES.get("default", {})
+    if config.get("BACKEND") != REDIS_CACHE:
+        return None
+    location = config.get("LOCATION")
+    servers = re.split("[;,]", location) if isinstance(location, str) else list(location or [])
+    return servers[0] if servers else None
+
+
+def _redis(location: str):
+    client = _clients.get(location)
+    if client is None:
+        import redis
+
+        with _clients_lock:
+            client = _clients.get(location) or redis.Redis.from_url(location)
+            _clients[location] = client
+    return client
+
+
 def _incr(key: str, ttl: int) -> int:
+    location = _redis_location()
+    if location:
+        pipe = _redis(location).pipeline(transaction=True)
+        pipe.set(key, 0, ex=ttl, nx=True)
+        pipe.incr(key)
+        return int(pipe.execute()[1])
     cache.add(key, 0, timeout=ttl)
     try:
         return cache.incr(key)

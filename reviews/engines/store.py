@@ -1,7 +1,7 @@
 """Compiled policies cached per process, checked for freshness with one query per check.
 
 A cached policy remembers the config's `updated_at` and the `updated_at` of every blocklist it names. Before a
-check uses it, one UNION query (compiled once, see prepared.py) reads those versions back; if anything moved
+check uses it, one UNION query (compiled once, see reviews/prepared.py) reads those versions back; if anything moved
 (or vanished) the policy is rebuilt.
 Each blocklist's automaton is itself cached by (id, updated_at), so editing one list rebuilds only that list.
 Every web worker thus sees a write by another worker on its next check, without a shared cache.
@@ -18,10 +18,10 @@ from django.db.models import CharField, Value
 
 from reviews.errors import ModerationError
 from reviews.models import Blocklist, ModerationConfig
+from reviews.prepared import PreparedQuery
 
 from . import blocklists
 from .policy import BLOCK_LIST, CompiledPolicy
-from .prepared import PreparedQuery
 
 
 @dataclass

@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from reviews.models import Ban
 
+from .filtersets import FilterSet
 from .queue import CharInFilter
 
 BAN_ORDER = {"created_at": ["created_at", "id"], "-created_at": ["-created_at", "-id"]}
 
 
-class BanFilter(django_filters.FilterSet):
+class BanFilter(FilterSet):
     channel_cid = CharInFilter(field_name="channel_cid", lookup_expr="in")
     app_wide = django_filters.BooleanFilter(field_name="channel_cid", lookup_expr="isnull")
     user_id = CharInFilter(field_name="target_id", lookup_expr="in")

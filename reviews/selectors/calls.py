@@ -17,6 +17,7 @@ import django_filters
 from reviews.errors import ModerationError
 from reviews.models import Ban, Call, CallMember, EndUser, ModerationLog, PermissionRequest, UserBlock
 
+from .filtersets import FilterSet
 from .pagination import Page, SortKey, keyset_page
 
 # The capabilities a moderator may grant or revoke, and which a user may ask for.
@@ -184,7 +185,7 @@ class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     pass
 
 
-class CallMemberFilter(django_filters.FilterSet):
+class CallMemberFilter(FilterSet):
     """`query_call_members` filter_conditions and the dashboard's participant list mean the same thing."""
 
     user_id = CharInFilter(field_name="user_id", lookup_expr="in")

@@ -7,6 +7,7 @@ import django_filters
 
 from reviews.models import Flag, ModerationLog
 
+from .filtersets import FilterSet
 from .pagination import SortKey
 from .queue import CharInFilter
 
@@ -17,7 +18,7 @@ LOG_SORTS: dict[str, list[SortKey]] = {
 FLAG_SORTS = LOG_SORTS
 
 
-class _CreatedRange(django_filters.FilterSet):
+class _CreatedRange(FilterSet):
     created_at = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="exact")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gt")
     created_from = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

@@ -7,11 +7,12 @@ import django_filters
 from reviews.errors import ModerationError
 from reviews.models import Blocklist, ModerationConfig
 
+from .filtersets import FilterSet
 from .pagination import Page, SortKey, keyset_page
 from .queue import CharInFilter
 
 
-class ConfigFilter(django_filters.FilterSet):
+class ConfigFilter(FilterSet):
     key = CharInFilter(field_name="key", lookup_expr="in")
     key_prefix = django_filters.CharFilter(field_name="key", lookup_expr="startswith")
     team = CharInFilter(field_name="team", lookup_expr="in")

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from reviews.models import Flag, ReviewQueueItem, Severity
 
+from .filtersets import FilterSet
 from .pagination import Page, SortKey, keyset_page
 
 SORTS: dict[str, list[SortKey]] = {
@@ -34,7 +35,7 @@ def _severity_value(value: str | int) -> int:
     return Severity.from_label(str(value)).value
 
 
-class ReviewQueueFilter(django_filters.FilterSet):
+class ReviewQueueFilter(FilterSet):
     status = CharInFilter(field_name="status", lookup_expr="in")
     entity_type = CharInFilter(field_name="entity_type", lookup_expr="in")
     entity_id = CharInFilter(field_name="entity_id", lookup_expr="in")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from reviews.models import Ban, EndUser, Mute, UserBlock
 
+from .filtersets import FilterSet
 from .queue import CharInFilter
 
 
@@ -19,7 +20,7 @@ def _in_force_app_bans(shadow: bool) -> QuerySet[Ban]:
     return Ban.objects.in_force().app_wide().filter(target=OuterRef("pk"), shadow=shadow)
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(FilterSet):
     id = CharInFilter(field_name="id", lookup_expr="in")
     role = CharInFilter(field_name="role", lookup_expr="in")
     banned = django_filters.BooleanFilter(method="filter_banned")

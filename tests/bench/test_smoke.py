@@ -130,3 +130,24 @@ def test_wrk_sends_the_headers_and_counts_every_non_200():
         server.shutdown()
     assert good.requests > 0 and good.bad == 0 and good.bytes_per_response >= 400
     assert bad.requests > 0 and bad.bad == bad.requests
+
+
+@pytest.mark.django_db
+def test_rss_bench_check_runs_the_classifier(client):
+    """bench/rss.py measured a worker that had never loaded the classifier when its check answered 404 (no such
+    config); its request must be a 200 whose decision comes from the toxicity engine."""
+    import json
+
+    import jwt
+
+    from bench import API_KEY, API_SECRET, rss
+    from reviews.models import ApiKey
+
+    ApiKey.objects.create(key=API_KEY, secret=API_SECRET, name="bench")
+    rss._ensure_policy()
+    rss._ensure_policy()  # idempotent: the harness may run it on a database that has the config
+    response = client.post(f"/api/v2/moderation/check?api_key={API_KEY}", data=json.dumps(rss.CHECK_BODY),
+                           content_type="application/json",
+                           headers={"Authorization": jwt.encode({}, API_SECRET, algorithm="HS256")})
+    assert response.status_code == 200, response.content
+    assert [r["engine"] for r in response.json()["triggered_rules"]] == ["automod_toxicity_config"]

@@ -9,14 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router
 
 from reviews import actions
 from reviews.actions import decisions
 from reviews.errors import ModerationError
-from reviews.models import EndUser, EntityType, Flag, ModerationLog, ReviewQueueItem
+from reviews.models import EndUser, EntityType, Flag, ReviewQueueItem
+from reviews.selectors import item_details
 from reviews.selectors.logs import LOG_SORTS, flag_filter, log_filter
 from reviews.selectors.pagination import keyset_page
 from reviews.selectors.queue import SORTS, queue_filter
@@ -28,8 +29,8 @@ from ..schemas import Body, ListQuery, UserRequest
 
 router = Router(tags=["moderation"])
 
-ITEM_FLAGS_SHOWN = 25  # per item in lists; a mass-flagged item must not load every flag
-ITEM_ACTIONS_SHOWN = 25
+ITEM_FLAGS_SHOWN = item_details.PER_ITEM  # per item in lists; a mass-flagged item must not load every flag
+ITEM_ACTIONS_SHOWN = item_details.PER_ITEM
 
 
 def _user_id_of(user_id: str | None, user: UserRequest | None) -> str | None:
@@ -285,13 +286,12 @@ def translate_queue_filter(raw: Any, prefix: str = "filter") -> tuple[dict[str, 
 
 def _with_details(items: list[ReviewQueueItem]) -> list[ReviewQueueItem]:
     """Recent flags (with reporters) and log entries for a page of items: two queries, any page size."""
-    prefetch_related_objects(
-        items,
-        Prefetch("flags", queryset=Flag.objects.select_related("reporter").order_by("-created_at", "-id")
-                 [:ITEM_FLAGS_SHOWN], to_attr="recent_flags"),
-        Prefetch("log_entries", queryset=ModerationLog.objects.order_by("-created_at", "-id")[:ITEM_ACTIONS_SHOWN],
-                 to_attr="recent_actions"),
-    )
+    pks = [i.pk for i in items]
+    flags = item_details.recent_flags(pks, ITEM_FLAGS_SHOWN)
+    entries = item_details.recent_log_entries(pks, ITEM_ACTIONS_SHOWN)
+    for item in items:
+        item.recent_flags = flags.get(item.pk, [])
+        item.recent_actions = entries.get(item.pk, [])
     return items
 
 
@@ -324,7 +324,8 @@ def query_review_queue(request: HttpRequest, data: QueryReviewQueueBody) -> dict
     keys = SORTS[QUEUE_SORTS[(field, direction)]]
     fs_data, extra = translate_queue_filter(data.filter)
     filterset = queue_filter(fs_data)
-    qs = filtered(filterset, "filter").filter(extra)
+    # The wire item names its creator by id only: join just the claim holder (shown as `assigned_to`).
+    qs = filtered(filterset, "filter").filter(extra).select_related(None).select_related("locked_by")
     response: dict[str, Any] = {"action_config": {}, "stats": {}}
     if data.stats_only:
         return {**response, "items": []}
@@ -335,7 +336,7 @@ def query_review_queue(request: HttpRequest, data: QueryReviewQueueBody) -> dict
         order = [("-" if k.descending else "") + k.field for k in keys]
         items = actions.claim_items(items_qs=qs.order_by(*order), holder=holder,
                                     count=data.lock_count or min(limit, 25), duration_seconds=data.lock_duration)
-        items = list(ReviewQueueItem.objects.select_related("entity_creator", "locked_by")
+        items = list(ReviewQueueItem.objects.select_related("locked_by")
                      .filter(pk__in=[i.pk for i in items]).order_by(*order))
         return {**response, "items": [_item(i) for i in _with_details(items)]}
     page = keyset_page(qs, keys, limit=limit, next_cursor=data.next, prev_cursor=data.prev)
