@@ -201,7 +201,7 @@ MODERATION_API_KEY_CACHE_SECONDS = float(os.environ.get("MODERATION_API_KEY_CACH
 # Reverse proxies in front of the app whose X-Forwarded-For entries are trusted (0: use REMOTE_ADDR).
 MODERATION_TRUSTED_PROXIES = int(os.environ.get("MODERATION_TRUSTED_PROXIES", "0"))
 
-# --- Cache (API rate limits) ------------------------------------------------------------------------
+# --- Cache (API rate limits, sessions) --------------------------------------------------------------------
 # Redis when configured (rate limits must be shared by every web process); locmem for one local process.
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or ""
 CACHES = {
@@ -212,12 +212,6 @@ CACHES = {
 # With a shared cache, sessions are read from it (written through to the database): one query less a page.
 if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-# Optional external AI-text labeller (docs/policies.md): POST {"texts": [...]} -> {"labels": [{label, severity}]}.
-MODERATION_AI_TEXT_URL = os.environ.get("MODERATION_AI_TEXT_URL", "")
-MODERATION_AI_TEXT_TIMEOUT = float(os.environ.get("MODERATION_AI_TEXT_TIMEOUT", "0.5"))
-MODERATION_AI_TEXT_LABELS = env_list("MODERATION_AI_TEXT_LABELS", [])  # labels it adds to the built-in ones
-MODERATION_AI_TEXT_BREAKER_FAILURES = int(os.environ.get("MODERATION_AI_TEXT_BREAKER_FAILURES", "5"))
-MODERATION_AI_TEXT_BREAKER_SECONDS = float(os.environ.get("MODERATION_AI_TEXT_BREAKER_SECONDS", "30"))
 
 LOGGING = {
     "version": 1,
