@@ -1,7 +1,8 @@
-"""Web process RSS with the classifier loaded: gunicorn as documented for production (README: one worker per core),
-warmed through the check endpoint (which loads the toxicity classifier) and the queue page, then VmRSS of each
-worker from /proc/<pid>/status. Whether a worker really holds the classifier is read from its memory map (the
-scikit-learn extension modules), not assumed from a 200."""
+"""Web process RSS with the classifier loaded: gunicorn as documented for production (README: one worker per core,
+--preload), warmed through the check endpoint (which uses the toxicity classifier) and the queue page, then VmRSS
+of each worker from /proc/<pid>/status, and the PSS of them all (what the shared classifier really costs).
+Whether a worker really holds the classifier is read from its memory map (the scikit-learn extension
+modules), not assumed from a 200."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ from django.test import Client
 
 from bench import API_KEY, API_SECRET, VIEWER, row
 from bench.router import using_tier
-from bench.server import DOCUMENTED_THREADS, DOCUMENTED_WORKERS, gunicorn, holds_classifier, rss_kib, worker_pids
+from bench.server import (
+    DOCUMENTED_THREADS,
+    DOCUMENTED_WORKERS,
+    gunicorn,
+    holds_classifier,
+    pss_kib,
+    rss_kib,
+    worker_pids,
+)
 
 TARGET_MB = 250
 CONFIG_KEY = "bench:rss"
@@ -70,6 +79,7 @@ def main(scale: str) -> list[dict]:
         page_status = {_get(f"{server.base}/queue/", cookie) for _ in range(20 if scale == "full" else 8)}
         workers = worker_pids(server.pid)
         sizes = {pid: rss_kib(pid) for pid in workers}
+        shares = [pss_kib(pid) for pid in [server.pid, *workers]]
         loaded = [pid for pid in workers if holds_classifier(pid)]
         master = rss_kib(server.pid)
     largest = max(sizes.values()) / 1024 if sizes else float("nan")
@@ -78,7 +88,8 @@ def main(scale: str) -> list[dict]:
     value = (f"largest worker {largest:.0f} MiB = {largest_mb:.0f} MB (workers: {each} MiB; "
              f"master {master / 1024:.0f} MiB)")
     notes = (f"check answered HTTP {sorted(check_status)}, queue page {sorted(page_status)}; "
-             f"{len(loaded)}/{len(workers)} workers hold scikit-learn (the classifier)")
+             f"{len(loaded)}/{len(workers)} workers hold scikit-learn (the classifier); --preload: master and "
+             f"workers together {sum(shares) / 1024:.0f} MiB PSS (shared pages counted once)")
     classifier_loaded = bool(loaded) and check_status == {200}
     return [row(f"web process RSS with the classifier loaded (gunicorn --workers {DOCUMENTED_WORKERS} "
                 f"--threads {DOCUMENTED_THREADS}, as documented)", value,

@@ -65,7 +65,7 @@ def gunicorn(
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=run_env, check=True,
                    cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     cmd = [os.path.join(bin_dir, "gunicorn"), "moderation_site.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--threads", str(threads)]
+           "--workers", str(workers), "--threads", str(threads), "--preload"]
     log = open(os.path.join(var, "gunicorn.log"), "w+b")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(cmd, env=run_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -113,6 +113,19 @@ def rss_kib(pid: int) -> int:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
+    return 0
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages (the classifier a --preload master loaded before forking) split
+    between the processes sharing them, so the sum over processes is what the machine really spends."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return 0
 
 

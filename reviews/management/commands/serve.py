@@ -34,7 +34,7 @@ class Command(BaseCommand):
         commands = {
             "web": [os.path.join(bin_dir, "gunicorn"), "moderation_site.wsgi:application",
                     "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", "4",
-                    "--access-logfile", "-", "--graceful-timeout", "5"],
+                    "--access-logfile", "-", "--graceful-timeout", "5", "--preload"],
             "worker": [os.path.join(bin_dir, "celery"), "-A", "moderation_site", "worker", "-B",
                        "--concurrency", "2", "--loglevel", "INFO",
                        "--schedule", os.path.join(var, "celerybeat-schedule")],
