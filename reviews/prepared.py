@@ -129,6 +129,19 @@ class PreparedQuery:
         return out
 
 
+_ID_SENTINEL_BASE = 0xFFFF_0000_0000_0000_0000_0000_0000_0000  # UUIDs no real row has
+
+
+def id_sentinels(n: int) -> dict[str, uuid.UUID]:
+    """Sentinels `i0`..`i<n-1>` for a query over a list of n UUID primary keys (compile one query per n)."""
+    return {f"i{k}": uuid.UUID(int=_ID_SENTINEL_BASE + k) for k in range(n)}
+
+
+def bind_ids(ids: list[Any]) -> dict[str, Any]:
+    """The values for `id_sentinels(len(ids))`."""
+    return {f"i{k}": pk for k, pk in enumerate(ids)}
+
+
 def _uuid_hex(value: uuid.UUID | str) -> str:
     return (value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))).hex
 

@@ -19,7 +19,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from reviews.models import Flag, ModerationLog
-from reviews.prepared import PreparedQuery
+from reviews.prepared import PreparedQuery, bind_ids, id_sentinels
 
 PER_ITEM = 25
 
@@ -34,11 +34,6 @@ FlagRow = namedtuple("FlagRow", (*FLAG_FIELDS, "reporter"))
 LogRow = namedtuple("LogRow", LOG_FIELDS)
 
 _REPORTER_COLUMNS = tuple(f"reporter__{f}" for f in USER_FIELDS[1:])  # the id is the flag's reporter_id
-_SENTINEL_BASE = 0xFFFF_0000_0000_0000_0000_0000_0000_0000  # ids no real item has, replaced on every call
-
-
-def _sentinels(n: int) -> dict[str, uuid.UUID]:
-    return {f"i{k}": uuid.UUID(int=_SENTINEL_BASE + k) for k in range(n)}
 
 
 def _latest(qs, per_item: int, columns: tuple[str, ...], ids: list[uuid.UUID]):
@@ -52,17 +47,13 @@ def _latest(qs, per_item: int, columns: tuple[str, ...], ids: list[uuid.UUID]):
 @lru_cache(maxsize=256)
 def _flags_query(n: int, per_item: int) -> PreparedQuery:
     return PreparedQuery(lambda **ids: _latest(Flag.objects.all(), per_item, FLAG_FIELDS + _REPORTER_COLUMNS,
-                                               list(ids.values())), _sentinels(n))
+                                               list(ids.values())), id_sentinels(n))
 
 
 @lru_cache(maxsize=256)
 def _log_query(n: int, per_item: int) -> PreparedQuery:
     return PreparedQuery(lambda **ids: _latest(ModerationLog.objects.all(), per_item, LOG_FIELDS,
-                                               list(ids.values())), _sentinels(n))
-
-
-def _bind(ids: list[Any]) -> dict[str, Any]:
-    return {f"i{k}": pk for k, pk in enumerate(ids)}
+                                               list(ids.values())), id_sentinels(n))
 
 
 def recent_flags(item_ids: Iterable[Any], per_item: int = PER_ITEM) -> dict[Any, list[FlagRow]]:
@@ -73,7 +64,7 @@ def recent_flags(item_ids: Iterable[Any], per_item: int = PER_ITEM) -> dict[Any,
     n_flag = len(FLAG_FIELDS)
     reporter_at = FLAG_FIELDS.index("reporter_id")
     found: dict[Any, list[FlagRow]] = {}
-    for row in _flags_query(len(ids), per_item).values(**_bind(ids)):
+    for row in _flags_query(len(ids), per_item).values(**bind_ids(ids)):
         reporter_id = row[reporter_at]
         reporter = UserRow(reporter_id, *row[n_flag:]) if reporter_id is not None else None
         found.setdefault(row[0], []).append(FlagRow(*row[:n_flag], reporter))
@@ -86,6 +77,6 @@ def recent_log_entries(item_ids: Iterable[Any], per_item: int = PER_ITEM) -> dic
     if not ids:
         return {}
     found: dict[Any, list[LogRow]] = {}
-    for row in _log_query(len(ids), per_item).values(**_bind(ids)):
+    for row in _log_query(len(ids), per_item).values(**bind_ids(ids)):
         found.setdefault(row[0], []).append(LogRow(*row))
     return found

@@ -3,11 +3,14 @@ translates Stream's filter object into the same data), so a filter means the sam
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import django_filters
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from reviews.models import Flag, ReviewQueueItem, Severity
+from reviews.prepared import PreparedQuery, bind_ids, id_sentinels
 
 from .filtersets import FilterSet
 from .pagination import Page, SortKey, keyset_page
@@ -143,15 +146,25 @@ def queue_page(
     return keyset_page(qs, keys, limit=limit, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 
+def _reasons_by_item(ids):
+    return (Flag.objects.filter(item_id__in=ids).exclude(reason="")
+            .values_list("item_id", "reason").annotate(n=Count("id")).order_by("item_id", "-n", "reason"))
+
+
+@lru_cache(maxsize=128)
+def _reasons_query(n: int) -> PreparedQuery:
+    """Compiled once per page size: compiling the grouped query cost more than running it."""
+    return PreparedQuery(lambda **ids: _reasons_by_item(list(ids.values())), id_sentinels(n))
+
+
 def top_reasons(item_ids, per_item: int = 3) -> dict:
     """The most common flag reasons of each item, `{item_id: [(reason, count), ...]}`, in one grouped query
     (bounded by the distinct reasons per item, not by how many flags an item has collected)."""
-    grouped = (
-        Flag.objects.filter(item_id__in=list(item_ids)).exclude(reason="")
-        .values_list("item_id", "reason").annotate(n=Count("id")).order_by("item_id", "-n", "reason")
-    )
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return {}
     result: dict = {}
-    for item_id, reason, n in grouped:
+    for item_id, reason, n in _reasons_query(len(ids)).values(**bind_ids(ids)):
         reasons = result.setdefault(item_id, [])
         if len(reasons) < per_item:
             reasons.append((reason, n))

@@ -94,3 +94,25 @@ def test_malformed_cursor_is_a_clear_error(items):
     with pytest.raises(ModerationError) as exc:
         queue_page(filterset=fs, next_cursor="not-a-cursor")
     assert exc.value.field == "next"
+
+
+def test_top_reasons_counts_each_items_reasons_most_common_first(django_assert_num_queries):
+    from reviews.models import Flag
+    from reviews.selectors.queue import top_reasons
+    from tests.factories import EndUserFactory, ReviewQueueItemFactory
+
+    busy, quiet, unflagged = ReviewQueueItemFactory(), ReviewQueueItemFactory(), ReviewQueueItemFactory()
+    reasons = ["spam"] * 3 + ["abuse"] * 2 + ["scam"] * 2 + ["other", ""]
+    for reason in reasons:
+        Flag.objects.create(reporter=EndUserFactory(), entity_type="message", entity_id=busy.entity_id,
+                            item=busy, reason=reason)
+    Flag.objects.create(reporter=EndUserFactory(), entity_type="message", entity_id=quiet.entity_id, item=quiet,
+                        reason="harassment")
+    with django_assert_num_queries(1):
+        found = top_reasons([busy.pk, quiet.pk, unflagged.pk, busy.pk])
+    # Ties break by reason; blank reasons are not a reason; at most 3 an item; items with no flags are absent.
+    assert found == {busy.pk: [("spam", 3), ("abuse", 2), ("scam", 2)], quiet.pk: [("harassment", 1)]}
+    # Another page size compiles its own query and answers the same.
+    assert top_reasons([quiet.pk]) == {quiet.pk: [("harassment", 1)]}
+    assert top_reasons([busy.pk], per_item=1) == {busy.pk: [("spam", 3)]}
+    assert top_reasons([]) == {}
