@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -28,11 +29,14 @@ class LoadResult:
     p99_ms: float
     bad: int  # responses other than 200 (redirects included) and socket errors
     bytes_per_response: float = 0.0
+    why_bad: str = ""  # what the bad ones were: status codes with counts, socket errors by kind
+
 
     def summary(self) -> str:
         size = f", {self.bytes_per_response / 1024:.1f} KiB each" if self.bytes_per_response else ""
+        why = f": {self.why_bad}" if self.bad and self.why_bad else ""
         return (f"{self.rps:,.0f} req/s (p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, "
-                f"{self.requests:,} requests{size}, {self.bad} not 200) via {self.tool}")
+                f"{self.requests:,} requests{size}, {self.bad} not 200{why}) via {self.tool}")
 
 
 def _lua_string(value: str) -> str:
@@ -56,12 +60,15 @@ def run_wrk(url: str, *, headers: dict[str, str], seconds: int, connections: int
     script += """
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-function init(args) not200 = 0 end
-function response(status, headers, body) if status ~= 200 then not200 = not200 + 1 end end
+function init(args) not200 = 0; statuses = "" end
+function response(status, headers, body)
+  if status ~= 200 then not200 = not200 + 1; statuses = statuses .. " " .. status end
+end
 function done(summary, latency, requests)
-  local total = 0
-  for _, t in ipairs(threads) do total = total + t:get("not200") end
+  local total, seen = 0, ""
+  for _, t in ipairs(threads) do total = total + t:get("not200"); seen = seen .. t:get("statuses") end
   io.write("NOT200: " .. total .. "\\n")
+  io.write("STATUSES:" .. seen .. "\\n")
 end
 """
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
@@ -82,13 +89,17 @@ end
     total = re.search(r"(\d+) requests in ([\d.]+)(\w+), ([\d.]+)(B|KB|MB|GB) read", out)
     read = float(total.group(4)) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[total.group(5)]
     bad = int(re.search(r"NOT200: (\d+)", out).group(1))
+    codes = Counter(re.search(r"STATUSES:(.*)$", out, re.M).group(1).split())
+    why = [f"HTTP {code} x{n}" for code, n in sorted(codes.items())]
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if errors:
         bad += sum(int(n) for n in errors.groups())
+        why += [f"socket {kind} x{n}" for kind, n in zip(("connect", "read", "write", "timeout"),
+                                                            map(int, errors.groups()), strict=True) if n]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     return LoadResult(tool=f"wrk -t{threads} -c{connections}", requests=int(total.group(1)),
                       seconds=float(seconds), rps=rps, p50_ms=_ms(latency["50"]), p99_ms=_ms(latency["99"]), bad=bad,
-                      bytes_per_response=read / max(1, int(total.group(1))))
+                      bytes_per_response=read / max(1, int(total.group(1))), why_bad=", ".join(why))
 
 
 def run_python(url: str, *, headers: dict[str, str], seconds: int, connections: int,
@@ -97,6 +108,7 @@ def run_python(url: str, *, headers: dict[str, str], seconds: int, connections: 
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     latencies: list[list[float]] = [[] for _ in range(connections)]
     bad = [0] * connections
+    why = [Counter() for _ in range(connections)]
     deadline = time.perf_counter() + seconds
 
     def worker(i: int) -> None:
@@ -109,8 +121,10 @@ def run_python(url: str, *, headers: dict[str, str], seconds: int, connections: 
                 resp.read()
                 if resp.status >= 300:
                     bad[i] += 1
-            except (OSError, http.client.HTTPException):
+                    why[i][f"HTTP {resp.status}"] += 1
+            except (OSError, http.client.HTTPException) as exc:
                 bad[i] += 1
+                why[i][type(exc).__name__] += 1
                 conn.close()
                 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
             latencies[i].append(time.perf_counter() - started)
@@ -126,7 +140,8 @@ def run_python(url: str, *, headers: dict[str, str], seconds: int, connections: 
     samples = [s for per in latencies for s in per]
     return LoadResult(tool=f"python http.client, {connections} keep-alive connections", requests=len(samples),
                       seconds=elapsed, rps=len(samples) / elapsed, p50_ms=percentile(samples, 50) * 1000,
-                      p99_ms=percentile(samples, 99) * 1000, bad=sum(bad))
+                      p99_ms=percentile(samples, 99) * 1000, bad=sum(bad),
+                      why_bad=", ".join(f"{k} x{n}" for k, n in sorted(sum(why, Counter()).items())))
 
 
 def run_load(url: str, *, headers: dict[str, str], seconds: int, connections: int = 16, threads: int = 2,

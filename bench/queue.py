@@ -30,7 +30,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
 
-from bench import ADMIN, API_KEY, API_SECRET, SCALES, VIEWER, human, ms, percentile, row
+from bench import ADMIN, API_KEY, API_SECRET, SCALES, VIEWER, human, ms, percentile, row, settle_heap
 from bench.load import run_load
 from bench.router import using_tier
 from bench.server import DOCUMENTED_THREADS, DOCUMENTED_WORKERS, gunicorn
@@ -205,6 +205,7 @@ def measure(probes: list[Probe], rounds: int, admin_rounds: int) -> None:
         for _ in range(2):
             probe.run()
         probe.inspect()
+    settle_heap()
     admin_every = max(1, rounds // max(1, admin_rounds))
     for r in range(rounds):
         order = [p for p in probes if p.kind != "admin" or r % admin_every == 0]

@@ -130,6 +130,9 @@ def test_wrk_sends_the_headers_and_counts_every_non_200():
         server.shutdown()
     assert good.requests > 0 and good.bad == 0 and good.bytes_per_response >= 400
     assert bad.requests > 0 and bad.bad == bad.requests
+    # The results say what the failures were, not only how many.
+    assert good.why_bad == "" and bad.why_bad == f"HTTP 302 x{bad.requests}"
+    assert f"{bad.bad} not 200: HTTP 302 x{bad.requests})" in bad.summary()
 
 
 @pytest.mark.django_db
