@@ -327,6 +327,9 @@ def gunicorn_rows(scale_name: str) -> list[dict]:
     configs = [as_documented, (4, 4, False)] if scale_name == "full" else [as_documented]
     for workers, threads, documented in configs:
         with gunicorn(workers=workers, threads=threads) as server:
+            # Unmeasured: every worker's first requests open its pooled connections and fill its caches; a
+            # served dashboard is warm, and a cold start would count as the figure's tail.
+            run_load(server.base + _page_url(params, walked[0][1]), headers=headers, seconds=1, connections=16)
             for page, cursor in walked:
                 url = server.base + _page_url(params, cursor)
                 size = _check_served(url, headers)
