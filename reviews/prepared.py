@@ -17,6 +17,8 @@ With the connection in UTC (USE_TZ without a DATABASES TIME_ZONE, as here) both 
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -24,8 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import connections, router
+from django.db.models import JSONField
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class PreparedQuery:
         converters = []
         for i, column in enumerate(compiled.columns):
             functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            functions = [_FAST.get(_unbound(f), f) if _plain_json(column) else f for f in functions]
             if functions:
                 converters.append((i, functions, column))
         if not converters:
@@ -140,6 +145,31 @@ def id_sentinels(n: int) -> dict[str, uuid.UUID]:
 def bind_ids(ids: list[Any]) -> dict[str, Any]:
     """The values for `id_sentinels(len(ids))`."""
     return {f"i{k}": pk for k, pk in enumerate(ids)}
+
+
+def _json_value(value: Any, expression: Any, connection: Any) -> Any:
+    """JSONField.from_db_value with orjson (~5x faster on the small objects a page reads by the hundred). orjson
+    reads an integer beyond 64 bits as a float, and jsonb keeps such integers exactly: text with a run of 19 or
+    more digits goes through the json module as before."""
+    if value is None or not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value) if _LONG_DIGITS.search(value) else orjson.loads(value)
+    except (json.JSONDecodeError, orjson.JSONDecodeError):
+        return value
+
+
+_LONG_DIGITS = re.compile(r"\d{19}")
+_FAST = {JSONField.from_db_value: _json_value}
+
+
+def _unbound(function: Callable[..., Any]) -> Any:
+    return getattr(function, "__func__", function)
+
+
+def _plain_json(column: Any) -> bool:
+    field = getattr(column, "output_field", None)
+    return isinstance(field, JSONField) and field.decoder is None
 
 
 def _uuid_hex(value: uuid.UUID | str) -> str:

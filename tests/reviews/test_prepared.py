@@ -76,3 +76,21 @@ def test_postgresql_timestamps_come_through_psycopgs_own_loader_with_the_same_va
         assert list(ReviewQueueItem.objects.filter(pk=item.pk).values_list("created_at")) == [(read,)]
     assert read == written and read.tzinfo is UTC and read.hour == 4
     assert len(used) == 1  # the ORM's read went through Django's loader; ours did not
+
+
+def test_json_columns_read_the_same_as_the_orm_even_where_orjson_refuses():
+    """JSON columns go through orjson; integers beyond 64 bits (jsonb keeps them) fall back to the json module."""
+    item = ReviewQueueItemFactory()
+    reporter = EndUserFactory(id="rep-json", teams=[])
+    odd = {"big": 2**70, "neg": -(2**65), "nested": {"list": [1, 2.5, None, True, "é\u2028"]}, "empty": {}}
+    Flag.objects.create(item=item, entity_type=item.entity_type, entity_id="j-1", reporter=reporter, custom=odd)
+    Flag.objects.create(item=item, entity_type=item.entity_type, entity_id="j-2", reporter=reporter, custom=[])
+    query = PreparedQuery(_flags, SENTINELS)
+    since = timezone.now() - timedelta(days=1)
+    got = query.values(item=item.pk, since=since, reporter="rep-json")
+    expected = list(_flags(item.pk, since, "rep-json"))
+    assert sorted(got, key=repr) == sorted(expected, key=repr)
+    # The same types too (no Decimal for 2.5, no float for 2**70), not only equal values.
+    assert sorted(repr(row[3]) for row in got) == sorted(repr(row[3]) for row in expected)
+    custom = next(row[3] for row in got if row[3])
+    assert custom == odd and type(custom["big"]) is int and type(custom["nested"]["list"][1]) is float
