@@ -96,13 +96,19 @@ def expire_bans(*, now: datetime | None = None, batch: int = DEFAULT_BATCH, ban_
 
     Rows are taken with SELECT ... FOR UPDATE SKIP LOCKED: a ban that `ban_user`/`unban_user` (or a second
     sweep) holds right now is left to that transaction, which closes an expired ban itself. No user row is
-    locked: the only rows written are the locked bans, so this cannot deadlock with the per-user actions, and
-    they re-read the ban after our commit (lifted, so no longer open). Idempotent: a closed ban is not selected.
+    locked: the only rows written are the locked bans (the log's user reference has no foreign-key check,
+    which would share-lock the user row), so this cannot deadlock with the per-user actions, and they
+    re-read the ban after our commit (lifted, so no longer open). Idempotent: a closed ban is not selected.
     `lifted_at` is the expiry (when the ban really ended), `lifted_by` empty (the system).
     """
     now = now or timezone.now()
     if connection.vendor == "postgresql":
         return _run_sql(EXPIRE_BANS_SQL, "b", now=now, batch=batch, ids=ban_ids)
+    return _expire_bans_orm(now=now, batch=batch, ban_ids=ban_ids)
+
+
+def _expire_bans_orm(*, now: datetime, batch: int, ban_ids: list[int] | None) -> int:
+    """The portable path (SQLite); tests run it on PostgreSQL too and compare it row for row with the SQL."""
     qs = Ban.objects.filter(lifted_at__isnull=True, expires_at__lte=now)
     if ban_ids is not None:
         qs = qs.filter(pk__in=ban_ids)
@@ -131,6 +137,10 @@ def expire_mutes(*, now: datetime | None = None, batch: int = DEFAULT_BATCH, mut
     now = now or timezone.now()
     if connection.vendor == "postgresql":
         return _run_sql(EXPIRE_MUTES_SQL, "m", now=now, batch=batch, ids=mute_ids)
+    return _expire_mutes_orm(now=now, batch=batch, mute_ids=mute_ids)
+
+
+def _expire_mutes_orm(*, now: datetime, batch: int, mute_ids: list[int] | None) -> int:
     qs = Mute.objects.filter(expires_at__lte=now)
     if mute_ids is not None:
         qs = qs.filter(pk__in=mute_ids)
