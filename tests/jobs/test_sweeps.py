@@ -1,4 +1,6 @@
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -148,3 +150,32 @@ def test_the_postgresql_statement_writes_what_the_portable_path_writes(moderator
     assert sql == portable
     assert len(sql["logs"]) == 5 and len(sql["events"]) == 5
 
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("limit", [None, 7])
+def test_a_backlog_is_drained_over_several_connections_each_row_once(moderator, monkeypatch, settings, limit):
+    import reviews.services.sweeps as sweeps
+
+    settings.MODERATION_SWEEP_CONNECTIONS = 2
+    monkeypatch.setattr(sweeps, "BATCH", 3)
+    users = EndUserFactory.create_batch(20)
+    for user in users:
+        actions.ban_user(target=user, actor=moderator, timeout_minutes=1)
+    Ban.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    threads: set[int] = set()
+    expire_bans = actions.expire_bans
+
+    def traced(**kwargs) -> int:
+        threads.add(threading.get_ident())
+        time.sleep(0.01)  # let the other connection take its turn
+        return expire_bans(**kwargs)
+
+    monkeypatch.setattr(actions, "expire_bans", traced)
+    assert sweep_expired(limit=limit)["bans"] == (limit or 20)
+    assert len(threads) == 2
+    lifted = Ban.objects.filter(lifted_at__isnull=False)
+    assert lifted.count() == (limit or 20)
+    logs = ModerationLog.objects.filter(action="unban", actor__isnull=True)
+    assert sorted(e.custom["ban_id"] for e in logs) == sorted(lifted.values_list("id", flat=True))
+    assert OutboxEvent.objects.filter(type="user.unbanned").count() == (limit or 20)
