@@ -179,13 +179,25 @@ def bench_bulk(scale: str) -> list[dict]:
 
 
 def bench_webhooks(scale: str) -> list[dict]:
-    """A real worker (-c 2) relays to a receiver in this process over the configured broker."""
+    """A real worker (-c 2) relays to a receiver in this process over Redis, as in production: a throwaway
+    redis-server the bench starts and stops (the configured broker when redis-server is not installed)."""
+    from bench.cluster import throwaway_redis
     from tests.jobs.worker import shared_broker
 
     size = SCALES[scale]
     var_dir = tempfile.mkdtemp(prefix="bench-jobs-")
-    with shared_broker(var_dir) as env:
-        return _bench_webhooks(size, env, os.path.join(var_dir, "worker.log"))
+    saved = os.environ.get("CELERY_BROKER_URL")
+    with throwaway_redis() as redis_url:
+        if redis_url:
+            os.environ["CELERY_BROKER_URL"] = redis_url
+        try:
+            with shared_broker(var_dir) as env:
+                return _bench_webhooks(size, env, os.path.join(var_dir, "worker.log"))
+        finally:
+            if saved is None:
+                os.environ.pop("CELERY_BROKER_URL", None)
+            else:
+                os.environ["CELERY_BROKER_URL"] = saved
 
 
 def _bench_webhooks(size: dict, env: dict, log: str) -> list[dict]:
