@@ -1,6 +1,7 @@
 """Background-job figures: the expiry sweep (100k expired among 1M bans), bulk deactivation of 100k users (with
-the progress-update interval a `get_task` poller sees), and webhook delivery through a real Celery worker to a
-receiver on 127.0.0.1 (events/s, p99 from commit to arrival).
+the progress-update interval a `get_task` poller sees), and webhook delivery through a real Celery worker (over a
+throwaway redis-server, as production uses Redis) to a receiver on 127.0.0.1 (events/s, p99 from commit to
+arrival).
 
 `main(scale)` is what the harness calls with its data loaded (users `u1..uN`, bans 10 % expired). Standalone,
 `uv run python -m bench.jobs --scale small|full` migrates the database DATABASE_URL points at and loads the same
