@@ -97,3 +97,37 @@ def server_version(url: str) -> str:
 
     with psycopg.connect(f"{url}/postgres") as conn:
         return conn.execute("SHOW server_version").fetchone()[0]
+
+
+REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "63799"))
+
+
+@contextlib.contextmanager
+def throwaway_redis(port: int = REDIS_PORT) -> Iterator[str | None]:
+    """A redis-server of our own on 127.0.0.1:<port> (no persistence), stopped at the end; yields its URL, or
+    None when redis-server is not installed (the caller then keeps the broker it has)."""
+    import time
+
+    server = shutil.which("redis-server")
+    if server is None:
+        yield None
+        return
+    if _port_in_use(port):
+        raise RuntimeError(f"port {port} is taken: is another benchmark run still going? (BENCH_REDIS_PORT)")
+    proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+                             "--dir", tempfile.gettempdir(), "--loglevel", "warning"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not _port_in_use(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

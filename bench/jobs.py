@@ -1,6 +1,7 @@
 """Background-job figures: the expiry sweep (100k expired among 1M bans), bulk deactivation of 100k users (with
-the progress-update interval a `get_task` poller sees), and webhook delivery through a real Celery worker to a
-receiver on 127.0.0.1 (events/s, p99 from commit to arrival).
+the progress-update interval a `get_task` poller sees), and webhook delivery through a real Celery worker (over a
+throwaway redis-server, as production uses Redis) to a receiver on 127.0.0.1 (events/s, p99 from commit to
+arrival).
 
 `main(scale)` is what the harness calls with its data loaded (users `u1..uN`, bans 10 % expired). Standalone,
 `uv run python -m bench.jobs --scale small|full` migrates the database DATABASE_URL points at and loads the same
@@ -179,13 +180,25 @@ def bench_bulk(scale: str) -> list[dict]:
 
 
 def bench_webhooks(scale: str) -> list[dict]:
-    """A real worker (-c 2) relays to a receiver in this process over the configured broker."""
+    """A real worker (-c 2) relays to a receiver in this process over Redis, as in production: a throwaway
+    redis-server the bench starts and stops (the configured broker when redis-server is not installed)."""
+    from bench.cluster import throwaway_redis
     from tests.jobs.worker import shared_broker
 
     size = SCALES[scale]
     var_dir = tempfile.mkdtemp(prefix="bench-jobs-")
-    with shared_broker(var_dir) as env:
-        return _bench_webhooks(size, env, os.path.join(var_dir, "worker.log"))
+    saved = os.environ.get("CELERY_BROKER_URL")
+    with throwaway_redis() as redis_url:
+        if redis_url:
+            os.environ["CELERY_BROKER_URL"] = redis_url
+        try:
+            with shared_broker(var_dir) as env:
+                return _bench_webhooks(size, env, os.path.join(var_dir, "worker.log"))
+        finally:
+            if saved is None:
+                os.environ.pop("CELERY_BROKER_URL", None)
+            else:
+                os.environ["CELERY_BROKER_URL"] = saved
 
 
 def _bench_webhooks(size: dict, env: dict, log: str) -> list[dict]:

@@ -185,6 +185,8 @@ MODERATION_IP_BAN_DEFAULT_MINUTES = 30 * 24 * 60
 MODERATION_WEBHOOK_ALLOW_PRIVATE = env_bool("MODERATION_WEBHOOK_ALLOW_PRIVATE", DEBUG)
 # Bulk user tasks commit (and report progress) every this many users.
 MODERATION_BULK_CHUNK_SIZE = int(os.environ.get("MODERATION_BULK_CHUNK_SIZE", "1000"))
+# The expiry sweep drains a backlog over this many PostgreSQL connections at once (its time is database CPU).
+MODERATION_SWEEP_CONNECTIONS = int(os.environ.get("MODERATION_SWEEP_CONNECTIONS", "2"))
 # A pending/running bulk task whose progress has not moved for this long is re-enqueued (its worker died).
 MODERATION_TASK_STALE_SECONDS = int(os.environ.get("MODERATION_TASK_STALE_SECONDS", "60"))
 # Optional external AI-text labeller (docs/policies.md): POST {"texts": [...]} -> {"labels": [{label, severity}]}.

@@ -72,7 +72,15 @@ class ApiKey(models.Model):
 
 
 class ModerationLog(models.Model):
-    """One row for every moderation write, written in the same transaction as the write."""
+    """One row for every moderation write, written in the same transaction as the write.
+
+    An append-only record: its references to users and items are ids without database constraints
+    (`db_constraint=False`, `DO_NOTHING`). A foreign-key check would take a share lock on the user row for
+    every log row written, which deadlocked the expiry sweep (locks bans, then logs about their users)
+    against `ban_user` (locks the user, then the ban). Deleting a user or item is neither blocked by the
+    log nor cascades into it: its entries keep the id, and reads join with LEFT JOIN (`select_related`),
+    so a deleted user reads as None beside the id that is still recorded. The indexes below lead with each
+    reference, so the references need none of their own (each would be two: plain and LIKE)."""
 
     class ActorType(models.TextChoices):
         MODERATOR = "moderator", "Moderator"
@@ -82,14 +90,17 @@ class ModerationLog(models.Model):
 
     action = models.CharField(max_length=64)
     actor = models.ForeignKey(
-        "reviews.EndUser", null=True, blank=True, on_delete=models.SET_NULL, related_name="actions_taken"
+        "reviews.EndUser", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="actions_taken",
+        db_constraint=False, db_index=False,
     )
     actor_type = models.CharField(max_length=32, choices=ActorType.choices, default=ActorType.MODERATOR)
     target_user = models.ForeignKey(
-        "reviews.EndUser", null=True, blank=True, on_delete=models.SET_NULL, related_name="actions_received"
+        "reviews.EndUser", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="actions_received",
+        db_constraint=False, db_index=False,
     )
     item = models.ForeignKey(
-        "reviews.ReviewQueueItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="log_entries"
+        "reviews.ReviewQueueItem", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="log_entries",
+        db_constraint=False, db_index=False,
     )
     reason = models.TextField(blank=True, default="")
     custom = models.JSONField(default=dict, blank=True)

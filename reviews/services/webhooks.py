@@ -32,14 +32,16 @@ import logging
 import os
 import socket
 import ssl
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -53,6 +55,9 @@ TIMEOUT_SECONDS = 5
 LEASE_SECONDS = 60
 CLAIM_BATCH = 200
 LANES = 4  # parallel keep-alive connections per endpoint in one relay run
+# A kept connection unused this long is closed before the next run (receivers drop idle ones anyway; a POST on
+# one they dropped is retried once on a fresh connection without counting an attempt).
+KEEPALIVE_SECONDS = 30
 FAN_OUT_BATCH = 500
 # A run hands over to a fresh one after this long, so one busy endpoint cannot hold a worker slot for ever.
 RUN_SECONDS = 50
@@ -186,20 +191,26 @@ class _TLSConnection(_Connection):
 
 
 class _Poster:
-    """One keep-alive connection to one endpoint for the length of a relay run."""
+    """One keep-alive connection to one endpoint, kept by the worker process between relay runs."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         parts = urlsplit(url)
         self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.conn: _Connection | None = None
+        self.used = time.monotonic()
 
     def _open(self) -> _Connection:
         scheme, host, port, address = resolve_target(self.url)
         cls = _TLSConnection if scheme == "https" else _Connection
         return cls(host, port, address, timeout=TIMEOUT_SECONDS)
 
+    def still_allowed(self) -> bool:
+        """The open connection's address passes the SSRF check as the settings are now (checked per run)."""
+        return self.conn is None or _allowed_address(self.conn._address)
+
     def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        self.used = time.monotonic()
         for attempt in (1, 2):
             reused = self.conn is not None
             if self.conn is None:
@@ -228,27 +239,40 @@ class _Poster:
 # --- relay ---------------------------------------------------------------------------------------------
 
 
+def _insert_deliveries(endpoint: WebhookEndpoint, event_ids: list[int], now) -> None:
+    """One INSERT ... SELECT: the delivery rows are made by the database, not built as model instances."""
+    marks = ", ".join(["%s"] * len(event_ids))
+    now = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it (SQLite compares text)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {WebhookDelivery._meta.db_table} (event_id, endpoint_id, status, attempts, "
+            f"next_attempt_at, last_error, created_at) SELECT id, %s, %s, 0, %s, '', %s "
+            f"FROM {OutboxEvent._meta.db_table} WHERE id IN ({marks}) ON CONFLICT (event_id, endpoint_id) DO NOTHING",
+            [endpoint.pk, WebhookDelivery.Status.PENDING, now, now, *event_ids],
+        )
+
+
 def fan_out(batch_size: int = FAN_OUT_BATCH) -> int:
     """Create deliveries for committed events not yet relayed; returns how many events were relayed.
     Events are taken under SKIP LOCKED, so concurrent runs split them; an endpoint added later receives
-    only events recorded after its first relay."""
+    only events recorded after its first relay. A batch is three statements plus one per endpoint."""
     relayed = 0
     while True:
         with transaction.atomic():
             events = list(
                 OutboxEvent.objects.select_for_update(skip_locked=True)
                 .filter(relayed_at__isnull=True)
-                .only("id", "type")
-                .order_by("id")[:batch_size]
+                .order_by("id")
+                .values_list("id", "type")[:batch_size]
             )
             if not events:
                 return relayed
-            endpoints = list(WebhookEndpoint.objects.filter(active=True))
-            deliveries = [
-                WebhookDelivery(event_id=e.pk, endpoint=ep) for e in events for ep in endpoints if ep.wants(e.type)
-            ]
-            WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
-            OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(relayed_at=timezone.now())
+            now = timezone.now()
+            for endpoint in WebhookEndpoint.objects.filter(active=True):
+                wanted = [pk for pk, event_type in events if endpoint.wants(event_type)]
+                if wanted:
+                    _insert_deliveries(endpoint, wanted, now)
+            OutboxEvent.objects.filter(pk__in=[pk for pk, _ in events]).update(relayed_at=now)
             relayed += len(events)
             if len(events) < batch_size:
                 return relayed
@@ -256,19 +280,28 @@ def fan_out(batch_size: int = FAN_OUT_BATCH) -> int:
 
 def claim_due(limit: int = CLAIM_BATCH) -> list[WebhookDelivery]:
     """Take up to `limit` due deliveries to active endpoints, pushing their next attempt a lease ahead, so no
-    other run takes them meanwhile and a run that dies leaves them to be retried."""
+    other run takes them meanwhile and a run that dies leaves them to be retried. Two statements: the locking
+    read (values, not model rows) and the lease; the deliveries come back with their event and endpoint."""
     now = timezone.now()
     with transaction.atomic():
-        due = list(
+        rows = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("event", "endpoint")
             .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now, endpoint__active=True)
-            .order_by("next_attempt_at", "id")[:limit]
+            .order_by("next_attempt_at", "id")
+            .values_list("id", "attempts", "endpoint_id", "event_id", "event__payload")[:limit]
         )
-        if due:
-            WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(
-                next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)
-            )
+        if not rows:
+            return []
+        WebhookDelivery.objects.filter(pk__in=[r[0] for r in rows]).update(
+            next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)
+        )
+    endpoints = WebhookEndpoint.objects.in_bulk({r[2] for r in rows})
+    due = []
+    for pk, attempts, endpoint_id, event_id, payload in rows:
+        d = WebhookDelivery(id=pk, attempts=attempts, endpoint_id=endpoint_id, event_id=event_id)
+        d.endpoint = endpoints[endpoint_id]
+        d.event = OutboxEvent(id=event_id, payload=payload)
+        due.append(d)
     return due
 
 
@@ -351,14 +384,72 @@ def _record_outcomes(delivered: dict[int, list[int]], failed: list[WebhookDelive
         for d in failed:
             d.attempts += 1
             d.next_attempt_at = now + backoff(d.attempts)
-            if d.attempts >= MAX_ATTEMPTS:
-                d.status = WebhookDelivery.Status.FAILED
-            d.save(update_fields=["attempts", "status", "last_error", "last_status_code", "next_attempt_at"])
-        for d in deferred:
-            error, delay = down[d.endpoint_id]
-            WebhookDelivery.objects.filter(pk=d.pk).update(
-                next_attempt_at=now + delay, last_error=f"not tried: endpoint unreachable ({error})"[:2000]
-            )
+            d.status = WebhookDelivery.Status.FAILED if d.attempts >= MAX_ATTEMPTS else WebhookDelivery.Status.PENDING
+        # One UPDATE for all failures (each row keeps its own attempts, error and next try) ...
+        WebhookDelivery.objects.bulk_update(
+            failed, ["attempts", "status", "last_error", "last_status_code", "next_attempt_at"], batch_size=500
+        )
+        # ... and one per unreachable endpoint for the deliveries it left untried.
+        for endpoint_id, (error, delay) in down.items():
+            untried = [d.pk for d in deferred if d.endpoint_id == endpoint_id]
+            if untried:
+                WebhookDelivery.objects.filter(pk__in=untried).update(
+                    next_attempt_at=now + delay, last_error=f"not tried: endpoint unreachable ({error})"[:2000]
+                )
+
+
+class _Kept:
+    """The keep-alive connections (per endpoint and lane) and POSTing threads a worker process keeps between
+    relay runs, so a steady trickle of events does not open new connections for every run."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.posters: dict[tuple[int, int], _Poster] = {}
+        self.pool: ThreadPoolExecutor | None = None
+
+
+_kept = _Kept()
+
+
+def _forget_kept_after_fork() -> None:
+    # A forked child (Celery's prefork pool) has none of its parent's threads, and its sockets are not its own.
+    global _kept
+    _kept = _Kept()
+
+
+os.register_at_fork(after_in_child=_forget_kept_after_fork)
+
+
+def _new_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=LANES * 2, thread_name_prefix="webhook")
+
+
+@contextlib.contextmanager
+def _connections() -> Iterator[tuple[dict[tuple[int, int], _Poster], ThreadPoolExecutor]]:
+    """(posters, pool) for one run: the process's kept ones, minus connections idle longer than
+    KEEPALIVE_SECONDS or whose address the SSRF check no longer allows. A second run in the same process at
+    the same time (a threaded worker) gets its own, closed when it ends."""
+    if not _kept.lock.acquire(blocking=False):
+        posters: dict[tuple[int, int], _Poster] = {}
+        pool = _new_pool()
+        try:
+            yield posters, pool
+        finally:
+            pool.shutdown()
+            for poster in posters.values():
+                poster.close()
+        return
+    try:
+        now = time.monotonic()
+        for lane, poster in list(_kept.posters.items()):
+            if now - poster.used > KEEPALIVE_SECONDS or not poster.still_allowed():
+                poster.close()
+                del _kept.posters[lane]
+        if _kept.pool is None:
+            _kept.pool = _new_pool()
+        yield _kept.posters, _kept.pool
+    finally:
+        _kept.lock.release()
 
 
 def relay(*, run_seconds: float = RUN_SECONDS) -> int:
@@ -366,11 +457,9 @@ def relay(*, run_seconds: float = RUN_SECONDS) -> int:
     over to a fresh run). Returns how many deliveries succeeded."""
     _gate().release()
     key = signing_key()
-    posters: dict[tuple[int, int], _Poster] = {}
-    pool = ThreadPoolExecutor(max_workers=LANES * 2, thread_name_prefix="webhook")
     sent = 0
     deadline = time.monotonic() + run_seconds
-    try:
+    with _connections() as (posters, pool):
         while time.monotonic() < deadline:
             fan_out()
             due = claim_due()
@@ -383,10 +472,6 @@ def relay(*, run_seconds: float = RUN_SECONDS) -> int:
                 )
                 return sent
             sent += deliver_batch(due, key, posters, pool)
-    finally:
-        pool.shutdown()
-        for poster in posters.values():
-            poster.close()
     kick()
     return sent
 

@@ -154,3 +154,20 @@ def test_rss_bench_check_runs_the_classifier(client):
                            headers={"Authorization": jwt.encode({}, API_SECRET, algorithm="HS256")})
     assert response.status_code == 200, response.content
     assert [r["engine"] for r in response.json()["triggered_rules"]] == ["automod_toxicity_config"]
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server installed")
+def test_the_jobs_bench_runs_its_own_redis_and_stops_it():
+    import socket
+
+    import redis
+
+    from bench.cluster import _port_in_use, throwaway_redis
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with throwaway_redis(port) as url:
+        assert url == f"redis://127.0.0.1:{port}/0"
+        assert redis.Redis.from_url(url).ping()
+    assert not _port_in_use(port)

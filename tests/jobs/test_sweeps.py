@@ -1,10 +1,14 @@
+import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reviews import actions
-from reviews.models import Ban, ModerationLog, Mute, OutboxEvent, ReviewQueueItem
+from reviews.models import Ban, EndUser, ModerationLog, Mute, OutboxEvent, ReviewQueueItem
 from reviews.services.sweeps import sweep_expired
 from reviews.tasks import sweep_expired_task
 from tests.factories import EndUserFactory, ReviewQueueItemFactory
@@ -91,3 +95,87 @@ def test_single_expire_ban_still_works(moderator, alice, time_machine):
     time_machine.move_to(timezone.now() + timedelta(minutes=2))
     assert actions.expire_ban(ban=ban) is True
     assert actions.expire_ban(ban=ban) is False
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statement and connections")
+
+
+def _outcome(marks: tuple[int, int]) -> dict:
+    """What a sweep wrote: log rows, outbox events (without their creation time), bans, remaining mutes."""
+    logs = sorted(
+        (e.action, e.actor_id, e.actor_type, e.target_user_id, e.item_id, e.reason,
+         json.dumps(e.custom, sort_keys=True), e.created_at)
+        for e in ModerationLog.objects.filter(id__gt=marks[0])
+    )
+    events = []
+    for event in OutboxEvent.objects.filter(id__gt=marks[1]):
+        assert isinstance(event.payload.pop("created_at"), int)
+        events.append((event.type, json.dumps(event.payload, sort_keys=True), event.relayed_at))
+    bans = list(Ban.objects.order_by("id").values_list("id", "lifted_at", "lifted_by_id", "updated_at"))
+    return {"logs": logs, "events": sorted(events), "bans": bans,
+            "mutes": list(Mute.objects.order_by("id").values_list("id", flat=True))}
+
+
+@postgres_only
+def test_the_postgresql_statement_writes_what_the_portable_path_writes(moderator, alice, bob, time_machine):
+    from reviews.actions import expiry
+
+    time_machine.move_to("2030-01-01 12:00Z", tick=False)
+    carol = EndUserFactory(id="carol", last_ip="192.0.2.9", image="https://example.com/c.png", language="fr")
+    EndUser.objects.filter(pk="carol").update(teams=["red"], custom={"k": [1, "x"]},
+                                               deactivated_at="2029-12-31 10:00:00.123456Z")
+    actions.ban_user(target=alice, actor=moderator, timeout_minutes=10, reason="spam")
+    actions.ban_user(target=alice, actor=moderator, channel_cid="messaging:general", timeout_minutes=5, shadow=True)
+    actions.ban_user(target=carol, actor=moderator, ip_ban=True, timeout_minutes=20)
+    actions.ban_user(target=bob, actor=moderator, timeout_minutes=600)  # not yet expired
+    actions.ban_user(target=bob, actor=moderator, channel_cid="messaging:x")  # never expires
+    actions.mute_user(user=alice, target=bob, actor=alice, timeout_minutes=5)
+    actions.mute_user(user=carol, target=alice, actor=carol, timeout_minutes=15)
+    actions.mute_user(user=bob, target=carol, actor=bob, timeout_minutes=600)  # not yet expired
+    time_machine.move_to("2030-01-01 12:30Z", tick=False)
+    now = timezone.now()
+    marks = (ModerationLog.objects.order_by("-id").values_list("id", flat=True)[0],
+             OutboxEvent.objects.order_by("-id").values_list("id", flat=True)[0])
+
+    def run(expire_bans, expire_mutes) -> dict:
+        with transaction.atomic():
+            assert (expire_bans(now=now, batch=100, ban_ids=None), expire_mutes(now=now, batch=100, mute_ids=None)) \
+                == (3, 2)
+            outcome = _outcome(marks)
+            transaction.set_rollback(True)
+        return outcome
+
+    sql = run(actions.expire_bans, actions.expire_mutes)
+    portable = run(expiry._expire_bans_orm, expiry._expire_mutes_orm)
+    assert sql == portable
+    assert len(sql["logs"]) == 5 and len(sql["events"]) == 5
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("limit", [None, 7])
+def test_a_backlog_is_drained_over_several_connections_each_row_once(moderator, monkeypatch, settings, limit):
+    import reviews.services.sweeps as sweeps
+
+    settings.MODERATION_SWEEP_CONNECTIONS = 2
+    monkeypatch.setattr(sweeps, "BATCH", 3)
+    users = EndUserFactory.create_batch(20)
+    for user in users:
+        actions.ban_user(target=user, actor=moderator, timeout_minutes=1)
+    Ban.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    threads: set[int] = set()
+    expire_bans = actions.expire_bans
+
+    def traced(**kwargs) -> int:
+        threads.add(threading.get_ident())
+        time.sleep(0.01)  # let the other connection take its turn
+        return expire_bans(**kwargs)
+
+    monkeypatch.setattr(actions, "expire_bans", traced)
+    assert sweep_expired(limit=limit)["bans"] == (limit or 20)
+    assert len(threads) == 2
+    lifted = Ban.objects.filter(lifted_at__isnull=False)
+    assert lifted.count() == (limit or 20)
+    logs = ModerationLog.objects.filter(action="unban", actor__isnull=True)
+    assert sorted(e.custom["ban_id"] for e in logs) == sorted(lifted.values_list("id", flat=True))
+    assert OutboxEvent.objects.filter(type="user.unbanned").count() == (limit or 20)

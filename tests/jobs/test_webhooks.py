@@ -176,3 +176,39 @@ def test_the_signing_secret_is_the_configured_keys_else_the_oldest_active(settin
     assert webhooks.signing_secret() == "new-secret"
     ApiKey.objects.filter(key="new").update(active=False)
     assert webhooks.signing_secret() == "old-secret"
+
+
+def test_connections_are_kept_for_the_next_run_and_dropped_when_no_longer_allowed(receiver, settings, moderator):
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = True
+    WebhookEndpoint.objects.create(url=receiver.url)
+    for run in range(3):
+        actions.deactivate_users(user_ids=[actions.ensure_user(f"r{run}-{i}").pk for i in range(8)], actor=moderator)
+        assert webhooks.relay() == 8
+    assert receiver.connections == webhooks.LANES  # the second and third runs reused the first run's connections
+
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False  # the kept connections go to 127.0.0.1
+    actions.deactivate_users(user_ids=[actions.ensure_user("late").pk], actor=moderator)
+    assert webhooks.relay() == 0
+    assert len(receiver.received) == 24 and receiver.connections == webhooks.LANES
+    assert "UnsafeTarget" in WebhookDelivery.objects.get(status="pending").last_error
+
+
+def test_failures_in_one_batch_each_keep_their_own_attempts_and_backoff(receiver, allow_private, moderator,
+                                                                        time_machine):
+    time_machine.move_to("2030-01-01 12:00Z", tick=False)
+    WebhookEndpoint.objects.create(url=receiver.url)
+    receiver.status = 500
+    actions.deactivate_users(user_ids=[actions.ensure_user(f"f{i}").pk for i in range(6)], actor=moderator)
+    webhooks.fan_out()
+    ids = list(WebhookDelivery.objects.order_by("pk").values_list("pk", flat=True))
+    WebhookDelivery.objects.filter(pk__in=ids[:3]).update(attempts=4)
+    WebhookDelivery.objects.filter(pk=ids[3]).update(attempts=webhooks.MAX_ATTEMPTS - 1)
+    webhooks.relay()  # all six fail in one batch
+    now = timezone.now()
+    rows = sorted(WebhookDelivery.objects.values_list("attempts", "status", "next_attempt_at", "last_status_code"))
+    assert rows == sorted(
+        [(1, "pending", now + timedelta(seconds=2), 500)] * 2
+        + [(5, "pending", now + timedelta(seconds=32), 500)] * 3
+        + [(webhooks.MAX_ATTEMPTS, "failed", now + webhooks.backoff(webhooks.MAX_ATTEMPTS), 500)]
+    )
+    assert all(e.startswith("HTTP 500") for e in WebhookDelivery.objects.values_list("last_error", flat=True))

@@ -72,6 +72,22 @@ def test_moderation_log_is_append_only_in_admin(admin_client, data):
     assert delete.status_code == 403 and ModerationLog.objects.filter(pk=entry.pk).exists()
 
 
+def test_deleting_a_user_keeps_the_log_entries_about_them_with_their_id(admin_client, data, bob, moderator):
+    """The log is an append-only record: deleting a user neither is blocked by it nor cascades or nulls it."""
+    about_bob = set(ModerationLog.objects.filter(target_user_id="bob").values_list("pk", flat=True))
+    by_mod = set(ModerationLog.objects.filter(actor_id=moderator.pk).values_list("pk", flat=True))
+    assert about_bob and by_mod
+    admin_client.post(reverse("admin:reviews_enduser_delete", args=["bob"]), {"post": "yes"})
+    admin_client.post(reverse("admin:reviews_enduser_delete", args=[moderator.pk]), {"post": "yes"})
+    assert not EndUser.objects.filter(pk__in=["bob", moderator.pk]).exists()
+    assert set(ModerationLog.objects.filter(target_user_id="bob").values_list("pk", flat=True)) == about_bob
+    assert set(ModerationLog.objects.filter(actor_id=moderator.pk).values_list("pk", flat=True)) == by_mod
+    entry = ModerationLog.objects.select_related("target_user").get(pk=min(about_bob))
+    assert entry.target_user is None and entry.target_user_id == "bob"  # the id stays, the user reads as gone
+    assert admin_client.get(reverse("admin:reviews_moderationlog_changelist")).status_code == 200
+    assert admin_client.get(reverse("reviews:log")).status_code == 200
+
+
 def test_large_changelists_do_not_count_the_whole_table(admin_client, data, django_assert_max_num_queries):
     # With show_full_result_count off, a filtered changelist runs one count (the filtered one), not two.
     url = reverse("admin:reviews_reviewqueueitem_changelist")
