@@ -87,6 +87,10 @@ class PreparedQuery:
                 self._compiled[alias] = compiled
         return compiled, connections[alias]
 
+    def bound_slots(self) -> int:
+        """How many of the compiled query's parameters are re-bound per call (sentinel occurrences)."""
+        return sum(1 for name, _literal, _encoder in self._ready()[0].slots if name)
+
     @property
     def sql(self) -> str:
         return self._ready()[0].sql
@@ -132,6 +136,19 @@ class PreparedQuery:
                 row[i] = value
             out.append(tuple(row))
         return out
+
+
+class PreparedRows(PreparedQuery):
+    """A plain model queryset (every concrete column, no annotations or joins) compiled once; `instances()`
+    returns the model instances that iterating the queryset would, built from the converted rows."""
+
+    def instances(self, **values: Any) -> list[Any]:
+        compiled, connection = self._ready()
+        fields = self._model._meta.concrete_fields
+        if [getattr(column, "target", None) for column in compiled.columns] != list(fields):
+            raise ValueError("PreparedRows needs a queryset that selects exactly the model's concrete columns")
+        names = [f.attname for f in fields]
+        return [self._model.from_db(connection.alias, names, row) for row in self.values(**values)]
 
 
 _ID_SENTINEL_BASE = 0xFFFF_0000_0000_0000_0000_0000_0000_0000  # UUIDs no real row has

@@ -143,7 +143,22 @@ def queue_page(
         qs = qs.prefetch_related(
             Prefetch("flags", queryset=Flag.objects.select_related("reporter").order_by("-created_at"))
         )
-    return keyset_page(qs, keys, limit=limit, next_cursor=next_cursor, prev_cursor=prev_cursor)
+    return keyset_page(qs, keys, limit=limit, next_cursor=next_cursor, prev_cursor=prev_cursor,
+                       shape=_shape(filterset) if extra is None else None)
+
+
+def _shape(filterset: ReviewQueueFilter) -> tuple | None:
+    """What the filterset's queryset is a function of (its class and cleaned data), so keyset_page can compile
+    the page query once per filter; None when a value cannot serve as a key."""
+    items = []
+    for name, value in sorted(filterset.form.cleaned_data.items()):
+        frozen = tuple(value) if isinstance(value, list) else value
+        try:
+            hash(frozen)
+        except TypeError:
+            return None
+        items.append((name, type(frozen).__name__, frozen))
+    return (type(filterset), tuple(items))
 
 
 def _reasons_by_item(ids):
