@@ -206,8 +206,7 @@ def _bench_webhooks(size: dict, env: dict, log: str) -> list[dict]:
     from django.utils import timezone
 
     from bench import percentile
-    from reviews import events
-    from reviews.api import wire
+    from reviews import events, payloads
     from reviews.models import ApiKey, EndUser, OutboxEvent, WebhookDelivery, WebhookEndpoint
     from reviews.services import webhooks
     from tests.jobs.receiver import start_receiver
@@ -228,7 +227,7 @@ def _bench_webhooks(size: dict, env: dict, log: str) -> list[dict]:
         with transaction.atomic():
             events.record("user.unbanned", user={"id": "warm-up"}, custom={})
         receiver.wait_for(1, timeout=60)
-        user = wire.user_common(EndUser.objects.get_or_create(pk="u1")[0])
+        user = payloads.user_common(EndUser.objects.get_or_create(pk="u1")[0])
 
         # Paced: one event per commit at a steady rate, as busy moderation traffic produces them.
         count, interval = size["rate"] * size["seconds"], 1 / size["rate"]

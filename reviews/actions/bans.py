@@ -6,8 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import Ban, EndUser, ReviewQueueItem
 
@@ -104,10 +103,10 @@ def ban_user(
     )
     events.record(
         "user.banned",
-        user=wire.user_common(target),
-        created_by=wire.user_common(actor) if actor else None,
+        user=payloads.user_common(target),
+        created_by=payloads.user_common(actor) if actor else None,
         reason=reason or "",
-        expiration=wire.ts(expires_at),
+        expiration=payloads.ts(expires_at),
         shadow=shadow,
         cid=channel_cid,
         review_queue_item_id=str(item.pk) if item else None,
@@ -148,8 +147,8 @@ def unban_user(
     )
     events.record(
         "user.unbanned",
-        user=wire.user_common(target),
-        created_by=wire.user_common(actor) if actor else None,
+        user=payloads.user_common(target),
+        created_by=payloads.user_common(actor) if actor else None,
         shadow=ban.shadow,
         cid=channel_cid,
     )

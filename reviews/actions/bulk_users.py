@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.models import EndUser, ModerationLog
 
 from ._common import Actor, actor_type_of
@@ -41,7 +40,7 @@ logs AS (
     SELECT %(action)s, %(actor)s, %(actor_type)s, c.id, NULL, '', %(custom)s::jsonb, %(now)s FROM changed c),
 announced AS (
     INSERT INTO reviews_outboxevent (type, payload, created_at)
-    SELECT '{event_type}', {events.body_sql(event_type, "jsonb_build_object('user', " + wire.user_common_sql("c")
+    SELECT '{event_type}', {events.body_sql(event_type, "jsonb_build_object('user', " + payloads.user_common_sql("c")
                                             + ", 'created_by', %(created_by)s::jsonb)")}, %(now)s
     FROM changed c ORDER BY c.id)
 SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM locked)
@@ -61,7 +60,7 @@ def _set_deactivated(*, user_ids: list[str], actor: Actor, deactivate: bool, cus
                 "ids": wanted, "value": now if deactivate else None, "now": now,
                 "action": "deactivate_user" if deactivate else "reactivate_user", "actor": actor.pk if actor else None,
                 "actor_type": actor_type_of(actor), "custom": json.dumps(custom),
-                "created_by": json.dumps(wire.user_common(actor)) if actor else None, "event_ns": events.now_ns(),
+                "created_by": json.dumps(payloads.user_common(actor)) if actor else None, "event_ns": events.now_ns(),
             })
             changed, found = cursor.fetchone()
         if changed:
@@ -82,10 +81,10 @@ def _set_deactivated(*, user_ids: list[str], actor: Actor, deactivate: bool, cus
                           created_at=now)
             for u in todo
         ], batch_size=2000)
-        created_by = wire.user_common(actor) if actor else None
+        created_by = payloads.user_common(actor) if actor else None
         for u in todo:
             u.deactivated_at, u.updated_at = (now if deactivate else None), now
-        events.record_many([(event_type, {"user": wire.user_common(u), "created_by": created_by}) for u in todo])
+        events.record_many([(event_type, {"user": payloads.user_common(u), "created_by": created_by}) for u in todo])
     return BulkOutcome(changed=len(todo), missing=len(wanted) - len(users))
 
 

@@ -16,8 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire, wire_calls
+from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import Call, CallMember, EndUser, EntityType, ModerationLog, PermissionRequest, ReviewQueueItem
 from reviews.selectors import calls as sel
@@ -37,7 +36,7 @@ def _lock_call(call: Call) -> Call:
 
 
 def _user_payload(user: EndUser | None) -> dict[str, Any] | None:
-    return wire.user_with_state(user) if user is not None else None
+    return payloads.user_with_state(user) if user is not None else None
 
 
 def _log(action: str, *, call: Call, actor: Actor, target: EndUser | None = None, reason: str = "",
@@ -51,8 +50,8 @@ def _member(call: Call, user: EndUser, *, role: str = "user") -> CallMember:
     who joined without being invited makes them known to the call."""
     member, created = lock_or_create(CallMember, lookup={"call": call, "user": user}, defaults={"role": role})
     if created:
-        events.record("call.member_added", call_cid=call.cid, call=wire_calls.call_response(call),
-                      members=wire_calls.member_responses([member]))
+        events.record("call.member_added", call_cid=call.cid, call=payloads.call_response(call),
+                      members=payloads.member_responses([member]))
     return member
 
 
@@ -160,8 +159,8 @@ def _ring(call: Call, *, ringer: EndUser, event_type: str, video: bool) -> list[
     """Ring (or notify) the members, leaving out anyone who blocked the ringer. Returns who was rung."""
     recipients = sel.ring_recipients(call=call, caller=ringer)
     payload: dict[str, Any] = {
-        "call_cid": call.cid, "session_id": "", "call": wire_calls.call_response(call),
-        "members": wire_calls.member_responses(recipients), "user": wire.user_with_state(ringer),
+        "call_cid": call.cid, "session_id": "", "call": payloads.call_response(call),
+        "members": payloads.member_responses(recipients), "user": payloads.user_with_state(ringer),
     }
     if event_type == "call.ring":
         payload["video"] = video
@@ -225,8 +224,8 @@ def get_or_create_call(
         ])
         _log("call_created", call=call, actor=actor, target=created_by,
              members=[m["user_id"] for m in clean_members])
-        events.record("call.created", call_cid=call.cid, call=wire_calls.call_response(call),
-                      members=wire_calls.member_responses(call.members.select_related("user")))
+        events.record("call.created", call_cid=call.cid, call=payloads.call_response(call),
+                      members=payloads.member_responses(call.members.select_related("user")))
 
     if caller is not None:
         member = CallMember.objects.select_for_update().filter(call=call, user=caller).first()
@@ -282,7 +281,7 @@ def update_call_settings(
     roles = sel.ROLE_CAPABILITIES.get(call.type, sel.ROLE_CAPABILITIES["default"])
     settings = sel.effective_settings(call)
     events.record(
-        "call.updated", call_cid=call.cid, call=wire_calls.call_response(call, settings=settings),
+        "call.updated", call_cid=call.cid, call=payloads.call_response(call, settings=settings),
         capabilities_by_role={
             role: sel.capabilities(call=call, member=None, role=role, settings=settings) for role in roles
         },
@@ -299,7 +298,7 @@ def end_call(*, call: Call, actor: Actor) -> bool:
     call.ended_at = call.updated_at = timezone.now()
     call.save(update_fields=["ended_at", "updated_at"])
     _log("call_ended", call=call, actor=actor)
-    events.record("call.ended", call_cid=call.cid, call=wire_calls.call_response(call), user=_user_payload(actor))
+    events.record("call.ended", call_cid=call.cid, call=payloads.call_response(call), user=_user_payload(actor))
     return True
 
 
@@ -310,7 +309,7 @@ def _block(call: Call, member: CallMember, *, actor: Actor) -> None:
     member.blocked_at = timezone.now()
     member.kicked_at = member.kicked_at or member.blocked_at
     _touch(member, "blocked_at", "kicked_at")
-    events.record("call.blocked_user", call_cid=call.cid, user=wire.user_with_state(member.user),
+    events.record("call.blocked_user", call_cid=call.cid, user=payloads.user_with_state(member.user),
                   blocked_by_user=_user_payload(actor))
 
 
@@ -342,7 +341,7 @@ def unblock_call_user(*, call: Call, target: EndUser, actor: Actor, reason: str 
     member.blocked_at = None
     _touch(member, "blocked_at")
     _log("call_unblock", call=call, actor=actor, target=target, reason=reason)
-    events.record("call.unblocked_user", call_cid=call.cid, user=wire.user_with_state(target))
+    events.record("call.unblocked_user", call_cid=call.cid, user=payloads.user_with_state(target))
     return True
 
 
@@ -365,7 +364,7 @@ def kick_call_user(
     if new_kick:
         member.kicked_at = timezone.now()
         _touch(member, "kicked_at")
-        events.record("call.kicked_user", call_cid=call.cid, user=wire.user_with_state(target),
+        events.record("call.kicked_user", call_cid=call.cid, user=payloads.user_with_state(target),
                       kicked_by_user=_user_payload(actor))
     if new_block:
         _block(call, member, actor=actor)
@@ -455,8 +454,8 @@ def unmute_call_user(*, call: Call, target: EndUser, actor: Actor, tracks: Itera
         setattr(member, field, False)
     _touch(member, *fields)
     _log("call_unmute", call=call, actor=actor, target=target, tracks=[f.removesuffix("_muted") for f in fields])
-    events.record("call.member_updated", call_cid=call.cid, call=wire_calls.call_response(call),
-                  members=wire_calls.member_responses([member]))
+    events.record("call.member_updated", call_cid=call.cid, call=payloads.call_response(call),
+                  members=payloads.member_responses([member]))
     return True
 
 
@@ -502,7 +501,7 @@ def update_call_user_permissions(
     _log("call_permissions_updated", call=call, actor=actor, target=target, grant=grant, revoke=revoke,
          accepted_requests=accepted)
     events.record("call.permissions_updated", call_cid=call.cid, own_capabilities=sorted(held),
-                  user=wire.user_with_state(target))
+                  user=payloads.user_with_state(target))
     return member
 
 
@@ -546,7 +545,7 @@ def request_call_permission(*, call: Call, user: EndUser, permissions: Iterable[
     _log("call_permission_request", call=call, actor=user, target=user, permissions=permissions,
          request_id=request.pk)
     events.record("call.permission_request", call_cid=call.cid, permissions=permissions,
-                  user=wire.user_with_state(user))
+                  user=payloads.user_with_state(user))
     return request
 
 

@@ -12,8 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import EndUser, ReviewQueueItem
 
@@ -42,7 +41,7 @@ def record_item_decision(*, item: ReviewQueueItem, actor: Actor, action: str) ->
     if item.status == ReviewQueueItem.Status.REVIEWED and item.latest_moderator_action == action:
         return item
     _close(item, actor, action)
-    events.record("review_queue_item.updated", review_queue_item=wire.review_queue_item(item), action=action)
+    events.record("review_queue_item.updated", review_queue_item=payloads.review_queue_item(item), action=action)
     return item
 
 
@@ -62,7 +61,7 @@ def delete_user(
     target.save(update_fields=["deleted_at", "updated_at"])
     write_log(action="delete_user", actor=actor, target_user=target, item=item, reason=reason,
               custom={"hard_delete": hard, "mark_messages_deleted": mark_messages_deleted})
-    events.record("user.deleted", user=wire.user_common(target), hard_delete=hard,
+    events.record("user.deleted", user=payloads.user_common(target), hard_delete=hard,
                   mark_messages_deleted=mark_messages_deleted)
     if item is not None:
         item = lock_item(item)
@@ -87,8 +86,8 @@ def delete_user_messages(
         _close(item, actor, "delete_user_messages")
     events.record(
         "review_queue_item.updated", action="delete_user_messages",
-        review_queue_item=wire.review_queue_item(item) if item else None,
-        user=wire.user_common(target), delete_messages=mode, channel_cid=channel_cid,
+        review_queue_item=payloads.review_queue_item(item) if item else None,
+        user=payloads.user_common(target), delete_messages=mode, channel_cid=channel_cid,
     )
     return item
 
@@ -109,5 +108,5 @@ def custom_action(
     write_log(action="custom", actor=actor, target_user=item.entity_creator, item=item,
               custom={"action_id": action_id, "options": options or {}})
     events.record("moderation.custom_action", action_id=action_id, options=options or {},
-                  review_queue_item=wire.review_queue_item(item))
+                  review_queue_item=payloads.review_queue_item(item))
     return item

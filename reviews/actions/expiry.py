@@ -14,8 +14,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.models import Ban, ModerationLog, Mute
 
 DEFAULT_BATCH = 5000
@@ -28,7 +27,7 @@ _LOG = """INSERT INTO reviews_moderationlog (action, actor_id, actor_type, targe
 # batch), the UPDATE/DELETE returns everything the log and the outbox need, and both INSERTs read that.
 EXPIRE_BANS_SQL = f"""
 WITH picked AS (
-    SELECT b.id, {wire.user_common_sql("u")} AS target_json
+    SELECT b.id, {payloads.user_common_sql("u")} AS target_json
     FROM reviews_ban b JOIN reviews_enduser u ON u.id = b.target_id
     WHERE b.lifted_at IS NULL AND b.expires_at <= %(now)s {{only}}
     ORDER BY b.expires_at LIMIT %(batch)s FOR UPDATE OF b SKIP LOCKED),
@@ -53,7 +52,7 @@ SELECT count(*) FROM lifted
 
 EXPIRE_MUTES_SQL = f"""
 WITH picked AS (
-    SELECT m.id, {wire.user_common_sql("u")} AS user_json, {wire.user_common_sql("t")} AS target_json
+    SELECT m.id, {payloads.user_common_sql("u")} AS user_json, {payloads.user_common_sql("t")} AS target_json
     FROM reviews_mute m JOIN reviews_enduser u ON u.id = m.user_id JOIN reviews_enduser t ON t.id = m.target_id
     WHERE m.expires_at <= %(now)s {{only}}
     ORDER BY m.expires_at LIMIT %(batch)s FOR UPDATE OF m SKIP LOCKED),
@@ -124,7 +123,7 @@ def _expire_bans_orm(*, now: datetime, batch: int, ban_ids: list[int] | None) ->
         for b in bans
     ], batch_size=2000)
     events.record_many([
-        ("user.unbanned", {"user": wire.user_common(b.target), "shadow": b.shadow, "cid": b.channel_cid})
+        ("user.unbanned", {"user": payloads.user_common(b.target), "shadow": b.shadow, "cid": b.channel_cid})
         for b in bans
     ])
     return len(bans)
@@ -154,7 +153,7 @@ def _expire_mutes_orm(*, now: datetime, batch: int, mute_ids: list[int] | None) 
         for m in mutes
     ], batch_size=2000)
     events.record_many([
-        ("user.unmuted", {"user": wire.user_common(m.user), "target_user": wire.user_common(m.target)})
+        ("user.unmuted", {"user": payloads.user_common(m.user), "target_user": payloads.user_common(m.target)})
         for m in mutes
     ])
     return len(mutes)

@@ -5,8 +5,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import EndUser, Mute
 
@@ -38,7 +37,7 @@ def mute_user(*, user: EndUser, target: EndUser, actor: Actor, timeout_minutes: 
         target_user=target,
         custom={"muted_by": user.pk, "expires_at": expires_at.isoformat() if expires_at else None},
     )
-    events.record("user.muted", user=wire.user_common(user), target_user=wire.user_common(target))
+    events.record("user.muted", user=payloads.user_common(user), target_user=payloads.user_common(target))
     return mute
 
 
@@ -55,7 +54,7 @@ def unmute_user(*, user: EndUser, target: EndUser, actor: Actor) -> bool:
     if not was_in_force:
         return False
     write_log(action="unmute", actor=actor, target_user=target, custom={"muted_by": user.pk})
-    events.record("user.unmuted", user=wire.user_common(user), target_user=wire.user_common(target))
+    events.record("user.unmuted", user=payloads.user_common(user), target_user=payloads.user_common(target))
     return True
 
 

@@ -11,8 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Value
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.engines import store
 from reviews.engines.blocklists import MAX_WORD_LENGTH, MAX_WORDS
 from reviews.engines.policy import BLOCK_LIST, Decision, FiredRule, validate_blocks
@@ -334,5 +333,5 @@ def _store_decision(
                 "entity_id": entity_id, "reopened": reopened},
     )
     events.record("review_queue_item.new" if created else "review_queue_item.updated",
-                  review_queue_item=wire.review_queue_item(item))
+                  review_queue_item=payloads.review_queue_item(item))
     return item

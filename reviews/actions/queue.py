@@ -10,8 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import EndUser, EntityType, Flag, ReviewQueueItem, Severity
 
@@ -129,21 +128,21 @@ def flag_content(
         if entity_type == EntityType.USER and entity_creator is not None:
             events.record(
                 "user.flagged",
-                user=wire.user_common(reporter) if reporter else wire.user_common(entity_creator),
-                target_user=wire.user_common(entity_creator), reason=reason or "",
+                user=payloads.user_common(reporter) if reporter else payloads.user_common(entity_creator),
+                target_user=payloads.user_common(entity_creator), reason=reason or "",
                 total_flags=item.flags_count, custom=custom or {},
             )
         elif entity_type == EntityType.MESSAGE:
             events.record(
                 "message.flagged", message_id=entity_id,
-                message=wire.message_response(message_id=entity_id, text=item.content_text, cid=item.channel_cid,
+                message=payloads.message_response(message_id=entity_id, text=item.content_text, cid=item.channel_cid,
                                               creator=item.entity_creator, at=item.created_at),
-                user=wire.user_common(reporter) if reporter else None, reason=reason or "",
+                user=payloads.user_common(reporter) if reporter else None, reason=reason or "",
                 total_flags=item.flags_count, cid=item.channel_cid or None,
             )
         events.record(
             "review_queue_item.new" if created else "review_queue_item.updated",
-            review_queue_item=wire.review_queue_item(item),
+            review_queue_item=payloads.review_queue_item(item),
         )
     return flag, item
 
@@ -163,7 +162,7 @@ def mark_reviewed(*, item: ReviewQueueItem, actor: Actor, decision_reason: str =
                              "locked_by", "locked_until"])
     write_log(action="mark_reviewed", actor=actor, target_user=item.entity_creator, item=item,
               reason=decision_reason)
-    events.record("moderation.mark_reviewed", item=wire.review_queue_item(item))
+    events.record("moderation.mark_reviewed", item=payloads.review_queue_item(item))
     return item
 
 
@@ -197,7 +196,7 @@ def set_content_state(
     item.save(update_fields=["content_state", *_DECISION_FIELDS])
     write_log(action=action, actor=actor, target_user=item.entity_creator, item=item, reason=reason,
               custom={"previous_state": "", "hard_delete": hard})
-    events.record("review_queue_item.updated", review_queue_item=wire.review_queue_item(item), action=action)
+    events.record("review_queue_item.updated", review_queue_item=payloads.review_queue_item(item), action=action)
     return item
 
 
@@ -214,7 +213,7 @@ def restore_content(*, item: ReviewQueueItem, actor: Actor, decision_reason: str
     item.save(update_fields=["content_state", *_DECISION_FIELDS])
     write_log(action="restore", actor=actor, target_user=item.entity_creator, item=item, reason=decision_reason,
               custom={"previous_state": previous})
-    events.record("review_queue_item.updated", review_queue_item=wire.review_queue_item(item), action="restore")
+    events.record("review_queue_item.updated", review_queue_item=payloads.review_queue_item(item), action="restore")
     return item
 
 
@@ -235,7 +234,7 @@ def escalate_item(
                              "updated_at", "latest_moderator_action", "locked_by", "locked_until"])
     write_log(action="escalate", actor=actor, target_user=item.entity_creator, item=item, reason=reason,
               custom={"priority": priority, "notes": notes})
-    events.record("review_queue_item.updated", review_queue_item=wire.review_queue_item(item), action="escalate")
+    events.record("review_queue_item.updated", review_queue_item=payloads.review_queue_item(item), action="escalate")
     return item
 
 
@@ -248,7 +247,7 @@ def de_escalate_item(*, item: ReviewQueueItem, actor: Actor, reason: str = "") -
     item.escalated, item.updated_at, item.latest_moderator_action = False, now, "de_escalate"
     item.save(update_fields=["escalated", "updated_at", "latest_moderator_action"])
     write_log(action="de_escalate", actor=actor, target_user=item.entity_creator, item=item, reason=reason)
-    events.record("review_queue_item.updated", review_queue_item=wire.review_queue_item(item),
+    events.record("review_queue_item.updated", review_queue_item=payloads.review_queue_item(item),
                   action="de_escalate")
     return item
 

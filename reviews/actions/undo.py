@@ -12,8 +12,7 @@ import math
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import Ban, EndUser, ModerationLog, ReviewQueueItem
 
@@ -37,7 +36,7 @@ def reopen_item(*, item: ReviewQueueItem, actor: Actor, reason: str = "") -> Rev
     item.status, item.updated_at, item.latest_moderator_action = ReviewQueueItem.Status.PENDING, now, "reopen"
     item.save(update_fields=["status", "updated_at", "latest_moderator_action"])
     write_log(action="reopen", actor=actor, target_user=item.entity_creator, item=item, reason=reason)
-    events.record("review_queue_item.updated", review_queue_item=wire.review_queue_item(item), action="reopen")
+    events.record("review_queue_item.updated", review_queue_item=payloads.review_queue_item(item), action="reopen")
     return item
 
 

@@ -5,8 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import EndUser
 
@@ -103,8 +102,8 @@ def deactivate_user(*, target: EndUser, actor: Actor, mark_messages_deleted: boo
         custom={"mark_messages_deleted": mark_messages_deleted},
     )
     events.record(
-        "user.deactivated", user=wire.user_common(target),
-        created_by=wire.user_common(actor) if actor else None,
+        "user.deactivated", user=payloads.user_common(target),
+        created_by=payloads.user_common(actor) if actor else None,
     )
     return True
 
@@ -120,8 +119,8 @@ def reactivate_user(*, target: EndUser, actor: Actor, restore_messages: bool = F
         action="reactivate_user", actor=actor, target_user=target, custom={"restore_messages": restore_messages}
     )
     events.record(
-        "user.reactivated", user=wire.user_common(target),
-        created_by=wire.user_common(actor) if actor else None,
+        "user.reactivated", user=payloads.user_common(target),
+        created_by=payloads.user_common(actor) if actor else None,
     )
     return True
 

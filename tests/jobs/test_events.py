@@ -84,10 +84,10 @@ def test_a_rolled_back_savepoint_does_not_swallow_the_kick(django_capture_on_com
 
 
 def test_the_sql_built_user_equals_the_python_one(alice):
-    """Set-based actions build event users in SQL on PostgreSQL; they must match wire.user_common exactly."""
+    """Set-based actions build event users in SQL on PostgreSQL; they must match payloads.user_common exactly."""
     from django.db import connection
 
-    from reviews.api import wire
+    from reviews import payloads
     from reviews.models import EndUser
 
     if connection.vendor != "postgresql":
@@ -96,6 +96,6 @@ def test_the_sql_built_user_equals_the_python_one(alice):
                                               deactivated_at="2030-01-02 03:04:05.123456Z")
     alice.refresh_from_db()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {wire.user_common_sql('u')} FROM reviews_enduser u WHERE u.id = 'alice'")
+        cursor.execute(f"SELECT {payloads.user_common_sql('u')} FROM reviews_enduser u WHERE u.id = 'alice'")
         built = json.loads(cursor.fetchone()[0])
-    assert built == wire.user_common(alice)
+    assert built == payloads.user_common(alice)
