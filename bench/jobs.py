@@ -38,14 +38,14 @@ def _row(figure: str, value: str, target: str = "", met: bool | None = None, not
 @contextmanager
 def _no_kicks():
     """Commits normally enqueue a relay run; here only the database work is being timed."""
-    from reviews.services import bulk, webhooks
+    from reviews.services import jobs, webhooks
 
-    saved = webhooks.kick, bulk._enqueue
-    webhooks.kick, bulk._enqueue = (lambda: None), (lambda task_id: None)
+    saved = webhooks.kick, jobs.enqueue
+    webhooks.kick, jobs.enqueue = (lambda: None), (lambda task_id: None)
     try:
         yield
     finally:
-        webhooks.kick, bulk._enqueue = saved
+        webhooks.kick, jobs.enqueue = saved
 
 
 def _max_ids() -> tuple[int, int]:
@@ -135,7 +135,7 @@ def _watch_progress(task_id: str, stop: threading.Event, seen: list[tuple[float,
 
 def _bulk_run(kind: str, ids: list[str]) -> tuple[float, float, dict]:
     from reviews.models import Task
-    from reviews.services import bulk
+    from reviews.services import bulk, jobs
 
     task = bulk.start_user_task(kind=kind, user_ids=ids, actor=None)
     seen: list[tuple[float, int]] = []
@@ -144,7 +144,7 @@ def _bulk_run(kind: str, ids: list[str]) -> tuple[float, float, dict]:
     started = time.perf_counter()
     seen.append((started, 0))
     watcher.start()
-    bulk.run_user_task(str(task.pk))
+    jobs.run(str(task.pk))
     finished = time.perf_counter()
     stop.set()
     watcher.join()

@@ -24,10 +24,10 @@ def sweep_expired_task() -> dict[str, int]:
 
 @shared_task(name="reviews.tasks.resume_stale_tasks_task", acks_late=True, ignore_result=True)
 def resume_stale_tasks_task() -> None:
-    """Re-enqueue bulk user tasks whose worker died (see reviews.services.bulk.resume_stale_tasks)."""
-    from reviews.services import bulk
+    """Enqueue jobs whose worker died or whose enqueue was lost (see reviews.services.jobs.resume_stale_tasks)."""
+    from reviews.services import jobs
 
-    bulk.resume_stale_tasks()
+    jobs.resume_stale_tasks()
 
 
 @worker_ready.connect
@@ -46,17 +46,9 @@ def relay_events_task() -> int:
     return webhooks.relay()
 
 
-@shared_task(name="reviews.tasks.run_user_task", acks_late=True, ignore_result=True)
-def run_user_task(task_id: str) -> None:
-    """Deactivate/reactivate users in chunks; resumable (see reviews.services.bulk)."""
-    from reviews.services import bulk
+@shared_task(name="reviews.tasks.run_task", acks_late=True, ignore_result=True)
+def run_task(task_id: str) -> None:
+    """A bulk job (users, queue decisions, their undo) in chunks; resumable (see reviews.services.jobs)."""
+    from reviews.services import jobs
 
-    bulk.run_user_task(task_id)
-
-
-@shared_task(name="reviews.tasks.run_queue_task", acks_late=True, ignore_result=True)
-def run_queue_task(task_id: str) -> None:
-    """A bulk queue decision or its undo, in chunks; resumable (see reviews.services.queue_bulk)."""
-    from reviews.services import queue_bulk
-
-    queue_bulk.run_queue_task(task_id)
+    jobs.run(task_id)

@@ -4,7 +4,8 @@ The item ids are fixed when the job starts, so the total is exact and the progre
 decisions move items out of the filter. Each item goes through `apply_decision` (the same code a single row
 uses); items another moderator holds are skipped, not taken from them. The log entries each decision wrote are
 kept on the task, and the job ends with one `bulk_decision` log entry; undoing that entry runs another job that
-undoes exactly those entries. Re-running a chunk after a worker died is harmless: the actions are idempotent.
+undoes exactly those entries. The job runner (`jobs.py`) commits each chunk with the task's progress and resumes
+a task whose worker died or whose enqueue was lost, so every item is decided once.
 
 An Admin can also undo every decision matching a log filter (say, everything one moderator did yesterday) as
 one job: the entries are fixed when it starts, undone newest first, and the job ends with a `bulk_undo` entry.
@@ -15,8 +16,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from reviews import actions
 from reviews.actions.undo import UNDOABLE, undone_ids
@@ -25,6 +26,7 @@ from reviews.models import EndUser, ModerationLog, ReviewQueueItem, Task
 from reviews.selectors.logs import ModerationLogFilter
 from reviews.selectors.queue import ReviewQueueFilter
 
+from . import jobs
 from .decisions import apply_decision, clean_decision, describe
 
 CHUNK = 100
@@ -55,11 +57,7 @@ def start_queue_task(
     """Validate, snapshot the ids and enqueue after commit."""
     decision = clean_decision(decision)
     ids = resolve_ids(item_ids=item_ids, filterset=filterset)
-    with transaction.atomic():
-        task = Task.objects.create(kind=DECIDE, total=len(ids), created_by=actor,
-                                   params={"item_ids": ids, "decision": decision})
-        transaction.on_commit(lambda: _enqueue(task.pk))
-    return task
+    return jobs.start(kind=DECIDE, total=len(ids), actor=actor, params={"item_ids": ids, "decision": decision})
 
 
 @transaction.atomic
@@ -75,10 +73,8 @@ def start_undo_task(*, entry: ModerationLog, actor: EndUser) -> Task:
     if original is None:
         raise ModerationError.not_found("bulk task", str(entry.custom.get("task_id")))
     log_ids = list(original.result.get("log_ids") or [])
-    task = Task.objects.create(kind=UNDO, total=len(log_ids), created_by=actor,
-                               params={"log_id": entry.pk, "log_ids": log_ids, "original": str(original.pk)})
-    transaction.on_commit(lambda: _enqueue(task.pk))
-    return task
+    return jobs.start(kind=UNDO, total=len(log_ids), actor=actor,
+                      params={"log_id": entry.pk, "log_ids": log_ids, "original": str(original.pk)})
 
 
 def start_filtered_undo_task(*, filterset: ModerationLogFilter, actor: EndUser) -> Task:
@@ -101,17 +97,7 @@ def start_filtered_undo_task(*, filterset: ModerationLogFilter, actor: EndUser) 
         raise ModerationError.invalid("filters", "nothing left to undo: no undoable decision matches, or all are "
                                                  "undone already")
     filters = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in chosen.items()}
-    with transaction.atomic():
-        task = Task.objects.create(kind=UNDO, total=len(ids), created_by=actor,
-                                   params={"log_ids": ids, "filters": filters})
-        transaction.on_commit(lambda: _enqueue(task.pk))
-    return task
-
-
-def _enqueue(task_id) -> None:
-    from reviews.tasks import run_queue_task
-
-    run_queue_task.delay(str(task_id))
+    return jobs.start(kind=UNDO, total=len(ids), actor=actor, params={"log_ids": ids, "filters": filters})
 
 
 def _held_by_other(item: ReviewQueueItem, actor: EndUser | None) -> bool:
@@ -147,45 +133,41 @@ def _undo_chunk(task: Task, chunk: list[int], result: dict[str, Any]) -> None:
             result["errors"] = (result.get("errors") or [])[:4] + [f"entry {entry.pk}: {exc.message}"]
 
 
-def run_queue_task(task_id: str) -> Task:
-    task = Task.objects.select_related("created_by").get(pk=task_id)
-    if task.status in (Task.Status.COMPLETED, Task.Status.FAILED):
-        return task
-    Task.objects.filter(pk=task.pk).update(status=Task.Status.RUNNING, updated_at=timezone.now())
-    ids = task.params["item_ids"] if task.kind == DECIDE else task.params["log_ids"]
-    result = {"changed": 0, "skipped": 0, "missing": 0, "failed": 0, "log_ids": [], **(task.result or {})}
-    try:
-        for start in range(task.done, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            (_decide_chunk if task.kind == DECIDE else _undo_chunk)(task, chunk, result)
-            task.done, task.result, task.updated_at = start + len(chunk), result, timezone.now()
-            task.save(update_fields=["done", "result", "updated_at"])
-    except Exception as exc:
-        task.status, task.error = Task.Status.FAILED, {"type": type(exc).__name__, "description": str(exc)[:2000]}
-        task.updated_at = task.completed_at = timezone.now()
-        task.save(update_fields=["status", "error", "updated_at", "completed_at"])
-        raise
-    if task.kind == DECIDE:
-        entry = actions.log_bulk_decision(
-            task_id=str(task.pk), actor=task.created_by, kind=LOG_ACTION,
-            summary={"description": f"bulk: {describe(task.params['decision'])} on {task.total} items",
-                     "actions": task.params["decision"]["actions"], "total": task.total,
-                     "changed": result["changed"], "skipped": result["skipped"], "failed": result["failed"]},
-        )
-        result["log_id"] = entry.pk
-    elif "filters" in task.params:
-        filters = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}"
-                            for k, v in task.params["filters"].items())
-        actions.log_bulk_decision(
-            task_id=str(task.pk), actor=task.created_by, kind=UNDO_LOG_ACTION,
-            summary={"description": f"bulk undo of {task.total} entries matching {filters}",
-                     "filters": task.params["filters"], "total": task.total, "changed": result["changed"],
-                     "failed": result["failed"]},
-        )
-    task.status, task.result = Task.Status.COMPLETED, result
-    task.completed_at = task.updated_at = timezone.now()
-    task.save(update_fields=["status", "result", "completed_at", "updated_at"])
-    return task
+def _finish_decide(task: Task, result: dict[str, Any]) -> None:
+    entry = actions.log_bulk_decision(
+        task_id=str(task.pk), actor=task.created_by, kind=LOG_ACTION,
+        summary={"description": f"bulk: {describe(task.params['decision'])} on {task.total} items",
+                 "actions": task.params["decision"]["actions"], "total": task.total,
+                 "changed": result["changed"], "skipped": result["skipped"], "failed": result["failed"]},
+    )
+    result["log_id"] = entry.pk
+
+
+def _finish_undo(task: Task, result: dict[str, Any]) -> None:
+    if "filters" not in task.params:
+        return  # the undo of one bulk decision: that entry's undo shows as the job itself
+    filters = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in task.params["filters"].items())
+    actions.log_bulk_decision(
+        task_id=str(task.pk), actor=task.created_by, kind=UNDO_LOG_ACTION,
+        summary={"description": f"bulk undo of {task.total} entries matching {filters}",
+                 "filters": task.params["filters"], "total": task.total, "changed": result["changed"],
+                 "failed": result["failed"]},
+    )
+
+
+def _result() -> dict[str, Any]:
+    return {"changed": 0, "skipped": 0, "missing": 0, "failed": 0, "log_ids": []}
+
+
+def _chunk_size() -> int:
+    return min(CHUNK, settings.MODERATION_BULK_CHUNK_SIZE)
+
+
+JOBS = {
+    DECIDE: jobs.Job(ids="item_ids", chunk=_decide_chunk, result=_result, chunk_size=_chunk_size,
+                     finish=_finish_decide),
+    UNDO: jobs.Job(ids="log_ids", chunk=_undo_chunk, result=_result, chunk_size=_chunk_size, finish=_finish_undo),
+}
 
 
 def undo_progress_for(entry_ids) -> dict[int, Task]:

@@ -2,7 +2,7 @@ import pytest
 
 from reviews.errors import ModerationError
 from reviews.models import EndUser, ModerationLog, Task
-from reviews.services import bulk
+from reviews.services import bulk, jobs
 from tests.factories import EndUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,7 +18,7 @@ def test_bulk_deactivation_runs_to_completion_once_per_user(moderator):
     assert EndUser.objects.filter(pk__in=ids, deactivated_at__isnull=False).count() == 7
     # Running it again (a redelivery) changes nothing and logs nothing more.
     Task.objects.filter(pk=task.pk).update(status="running", done=3)
-    bulk.run_user_task(str(task.pk))
+    jobs.run(str(task.pk))
     assert ModerationLog.objects.filter(action="deactivate_user").count() == 7
 
 
