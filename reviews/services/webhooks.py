@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -40,6 +39,7 @@ from datetime import timedelta
 from functools import cache
 from urllib.parse import urlsplit
 
+import urllib3
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
@@ -170,70 +170,79 @@ def configure_app_webhook(*, url: str, events: list[str] | None = None) -> Webho
         return current
 
 
-class _Connection(http.client.HTTPConnection):
-    """Connects to the address that passed the SSRF check, not to whatever the name resolves to next."""
+# --- HTTP (urllib3) -----------------------------------------------------------------------------------
 
-    def __init__(self, host: str, port: int, address: str, **kwargs) -> None:
-        super().__init__(host, port, **kwargs)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class _TLSConnection(_Connection):
-    default_port = 443
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=self.host)
+Pool = urllib3.HTTPConnectionPool
+# (endpoint url, lane) -> (pool, checked address, last used): the keep-alive connections a worker process keeps
+# between relay runs, one per lane, so a steady trickle of events does not open new connections for every run.
+Kept = dict[tuple[str, int], tuple[Pool, str, float]]
+_kept: Kept = {}
+_kept_pid = os.getpid()
+_kept_lock = threading.Lock()
 
 
-class _Poster:
-    """One keep-alive connection to one endpoint, kept by the worker process between relay runs."""
+def _open_pool(url: str) -> tuple[Pool, str]:
+    """A one-connection pool to the address `url`'s host passed the SSRF check at (never re-resolved), with
+    the name in the Host header and, for https, in SNI and the certificate check."""
+    scheme, host, port, address = resolve_target(url)
+    name = f"[{host}]" if ":" in host else host
+    options = {"port": port, "maxsize": 1, "retries": False, "timeout": urllib3.Timeout(TIMEOUT_SECONDS),
+               "headers": {"Host": name if port == (443 if scheme == "https" else 80) else f"{name}:{port}"}}
+    if scheme == "https":
+        return urllib3.HTTPSConnectionPool(address, cert_reqs="CERT_REQUIRED", server_hostname=host,
+                                           assert_hostname=host, **options), address
+    return urllib3.HTTPConnectionPool(address, **options), address
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        parts = urlsplit(url)
-        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self.conn: _Connection | None = None
-        self.used = time.monotonic()
 
-    def _open(self) -> _Connection:
-        scheme, host, port, address = resolve_target(self.url)
-        cls = _TLSConnection if scheme == "https" else _Connection
-        return cls(host, port, address, timeout=TIMEOUT_SECONDS)
-
-    def still_allowed(self) -> bool:
-        """The open connection's address passes the SSRF check as the settings are now (checked per run)."""
-        return self.conn is None or _allowed_address(self.conn._address)
-
-    def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        self.used = time.monotonic()
-        for attempt in (1, 2):
-            reused = self.conn is not None
-            if self.conn is None:
-                self.conn = self._open()
-            try:
-                self.conn.request("POST", self.path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                return response.status, response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                self.close()
-                # The receiver closed an idle keep-alive connection: one fresh try, not a failed delivery.
-                if not reused or attempt == 2:
-                    raise
-            except Exception:
-                self.close()
+def _post(pool: Pool, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    headers = {**pool.headers, **headers}
+    for attempt in (1, 2):
+        opened = pool.num_connections
+        try:
+            response = pool.urlopen("POST", path, body=body, headers=headers, redirect=False)
+            return response.status, response.data
+        except urllib3.exceptions.ProtocolError:
+            # The receiver closed a kept connection as it was used: one fresh try, not a failed delivery.
+            if pool.num_connections != opened or attempt == 2:
                 raise
-        raise AssertionError("unreachable")
+    raise AssertionError("unreachable")
 
-    def close(self) -> None:
-        if self.conn is not None:
-            with contextlib.suppress(OSError):
-                self.conn.close()
-            self.conn = None
+
+def _error_text(exc: BaseException) -> str:
+    """The underlying error (ConnectionRefusedError, RemoteDisconnected, ...) rather than urllib3's wrapper."""
+    while isinstance(exc, urllib3.exceptions.HTTPError):
+        inner = exc.__cause__ or next((a for a in exc.args if isinstance(a, BaseException)), None)
+        if inner is None:
+            break
+        exc = inner
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextlib.contextmanager
+def _connections() -> Iterator[Kept]:
+    """The pools for one run: the process's kept ones, minus those idle longer than KEEPALIVE_SECONDS or whose
+    address the SSRF check no longer allows. A second run in the same process at the same time (a threaded
+    worker) gets its own, closed when it ends."""
+    global _kept, _kept_pid
+    if not _kept_lock.acquire(blocking=False):
+        own: Kept = {}
+        try:
+            yield own
+        finally:
+            for pool, _, _ in own.values():
+                pool.close()
+        return
+    try:
+        if _kept_pid != os.getpid():  # a forked child: its parent's sockets are not its own
+            _kept, _kept_pid = {}, os.getpid()
+        now = time.monotonic()
+        for key, (pool, address, used) in list(_kept.items()):
+            if now - used > KEEPALIVE_SECONDS or not _allowed_address(address):
+                pool.close()
+                del _kept[key]
+        yield _kept
+    finally:
+        _kept_lock.release()
 
 
 # --- relay ---------------------------------------------------------------------------------------------
@@ -309,12 +318,17 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, BACKOFF_CAP_SECONDS))
 
 
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 def _body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.event.payload, separators=(",", ":")).encode()
 
 
-def deliver_batch(deliveries: list[WebhookDelivery], key: ApiKey, posters: dict[tuple[int, int], _Poster],
-                  pool: ThreadPoolExecutor | None = None) -> int:
+def deliver_batch(deliveries: list[WebhookDelivery], key: ApiKey, kept: Kept,
+                  threads: ThreadPoolExecutor | None = None) -> int:
     """POST each delivery and record the outcomes; returns how many were delivered.
 
     An endpoint's deliveries are spread over up to LANES keep-alive connections POSTing in parallel, so one
@@ -334,19 +348,17 @@ def deliver_batch(deliveries: list[WebhookDelivery], key: ApiKey, posters: dict[
             if d.endpoint_id in down:
                 outcomes.append((d, "deferred", None))
                 continue
-            poster = posters.get(lane)
-            if poster is None or poster.url != d.endpoint.url:
-                if poster is not None:
-                    poster.close()
-                poster = posters[lane] = _Poster(d.endpoint.url)
             body = _body(d)
             headers = {"Content-Type": "application/json", "X-Signature": sign(body, key.secret),
                        "X-Api-Key": key.key, "X-Webhook-Id": str(d.pk), "X-Webhook-Attempt": str(d.attempts + 1),
                        "User-Agent": USER_AGENT}
+            slot = (d.endpoint.url, lane[1])
             try:
-                status, response = poster.post(body, headers)
-            except (UnsafeTarget, OSError, http.client.HTTPException) as exc:
-                d.last_error, d.last_status_code = f"{type(exc).__name__}: {exc}"[:2000], None
+                pool, address, _ = kept.get(slot) or (*_open_pool(d.endpoint.url), 0)
+                kept[slot] = (pool, address, time.monotonic())
+                status, response = _post(pool, _path(d.endpoint.url), body, headers)
+            except (UnsafeTarget, OSError, http.client.HTTPException, urllib3.exceptions.HTTPError) as exc:
+                d.last_error, d.last_status_code = _error_text(exc)[:2000], None
                 down.setdefault(d.endpoint_id, (d.last_error, backoff(d.attempts + 1)))
                 outcomes.append((d, "failed", None))
                 continue
@@ -358,8 +370,8 @@ def deliver_batch(deliveries: list[WebhookDelivery], key: ApiKey, posters: dict[
                 outcomes.append((d, "failed", status))
         return outcomes
 
-    serial = pool is None or len(lanes) == 1
-    results = [run_lane(lane) for lane in lanes] if serial else list(pool.map(run_lane, lanes))
+    serial = threads is None or len(lanes) == 1
+    results = [run_lane(lane) for lane in lanes] if serial else list(threads.map(run_lane, lanes))
     delivered: dict[int, list[int]] = {}  # status code -> delivery ids
     failed: list[WebhookDelivery] = []
     deferred: list[WebhookDelivery] = []
@@ -398,60 +410,6 @@ def _record_outcomes(delivered: dict[int, list[int]], failed: list[WebhookDelive
                 )
 
 
-class _Kept:
-    """The keep-alive connections (per endpoint and lane) and POSTing threads a worker process keeps between
-    relay runs, so a steady trickle of events does not open new connections for every run."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.posters: dict[tuple[int, int], _Poster] = {}
-        self.pool: ThreadPoolExecutor | None = None
-
-
-_kept = _Kept()
-
-
-def _forget_kept_after_fork() -> None:
-    # A forked child (Celery's prefork pool) has none of its parent's threads, and its sockets are not its own.
-    global _kept
-    _kept = _Kept()
-
-
-os.register_at_fork(after_in_child=_forget_kept_after_fork)
-
-
-def _new_pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=LANES * 2, thread_name_prefix="webhook")
-
-
-@contextlib.contextmanager
-def _connections() -> Iterator[tuple[dict[tuple[int, int], _Poster], ThreadPoolExecutor]]:
-    """(posters, pool) for one run: the process's kept ones, minus connections idle longer than
-    KEEPALIVE_SECONDS or whose address the SSRF check no longer allows. A second run in the same process at
-    the same time (a threaded worker) gets its own, closed when it ends."""
-    if not _kept.lock.acquire(blocking=False):
-        posters: dict[tuple[int, int], _Poster] = {}
-        pool = _new_pool()
-        try:
-            yield posters, pool
-        finally:
-            pool.shutdown()
-            for poster in posters.values():
-                poster.close()
-        return
-    try:
-        now = time.monotonic()
-        for lane, poster in list(_kept.posters.items()):
-            if now - poster.used > KEEPALIVE_SECONDS or not poster.still_allowed():
-                poster.close()
-                del _kept.posters[lane]
-        if _kept.pool is None:
-            _kept.pool = _new_pool()
-        yield _kept.posters, _kept.pool
-    finally:
-        _kept.lock.release()
-
-
 def relay(*, run_seconds: float = RUN_SECONDS) -> int:
     """Fan out new events and deliver what is due until nothing is left (or `run_seconds` pass, then hand
     over to a fresh run). Returns how many deliveries succeeded."""
@@ -459,7 +417,7 @@ def relay(*, run_seconds: float = RUN_SECONDS) -> int:
     key = signing_key()
     sent = 0
     deadline = time.monotonic() + run_seconds
-    with _connections() as (posters, pool):
+    with _connections() as kept, ThreadPoolExecutor(LANES * 2, thread_name_prefix="webhook") as threads:
         while time.monotonic() < deadline:
             fan_out()
             due = claim_due()
@@ -471,7 +429,7 @@ def relay(*, run_seconds: float = RUN_SECONDS) -> int:
                     next_attempt_at=timezone.now() + timedelta(seconds=30), last_error="no active API key to sign"
                 )
                 return sent
-            sent += deliver_batch(due, key, posters, pool)
+            sent += deliver_batch(due, key, kept, threads)
     kick()
     return sent
 

@@ -212,3 +212,42 @@ def test_failures_in_one_batch_each_keep_their_own_attempts_and_backoff(receiver
         + [(webhooks.MAX_ATTEMPTS, "failed", now + webhooks.backoff(webhooks.MAX_ATTEMPTS), 500)]
     )
     assert all(e.startswith("HTTP 500") for e in WebhookDelivery.objects.values_list("last_error", flat=True))
+
+
+def _resolving(monkeypatch, name, answers):
+    """`name` resolves to each of `answers` in turn (the last one from then on); other names as usual."""
+    real, left = socket.getaddrinfo, list(answers)
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        address = left.pop(0) if len(left) > 1 else left[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_the_post_goes_to_the_checked_address_with_the_name_as_host(receiver, settings, moderator, alice,
+                                                                     monkeypatch):
+    """DNS rebinding: the name passes the check as 127.0.0.1 (allowed here) and re-resolves elsewhere later;
+    the connection still goes to the checked address, and the receiver sees the name in the Host header."""
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = True
+    port = receiver.server.server_address[1]
+    _resolving(monkeypatch, "hooks.example", ["127.0.0.1", "192.0.2.1"])  # 192.0.2.1: TEST-NET, unreachable
+    WebhookEndpoint.objects.create(url=f"http://hooks.example:{port}/hook")
+    actions.ban_user(target=alice, actor=moderator)
+    assert webhooks.relay() == 1
+    got = receiver.wait_for(1)[0]
+    assert got.valid_signature and got.headers["Host"] == f"hooks.example:{port}"
+
+
+def test_https_pins_the_address_and_checks_the_certificate_against_the_name(settings, monkeypatch):
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
+    _resolving(monkeypatch, "hooks.example", ["93.184.216.34"])
+    pool, address = webhooks._open_pool("https://hooks.example/hook")
+    assert (pool.host, pool.port, address) == ("93.184.216.34", 443, "93.184.216.34")
+    assert pool.conn_kw["server_hostname"] == pool.assert_hostname == "hooks.example"
+    assert pool.cert_reqs == "CERT_REQUIRED" and pool.headers["Host"] == "hooks.example"
+    _resolving(monkeypatch, "hooks.example", ["10.0.0.7"])
+    with pytest.raises(webhooks.UnsafeTarget):
+        webhooks._open_pool("https://hooks.example/hook")
