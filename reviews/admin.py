@@ -207,18 +207,111 @@ class ModerationLogAdmin(LargeTableAdmin):
         return False  # the audit log is append-only
 
 
+class _ActionForm(forms.ModelForm):
+    """A form whose values are checked by the action's own validation, so admin shows the API's error."""
+
+    def _check(self, check) -> None:
+        try:
+            check()
+        except ModerationError as exc:
+            field = exc.field.split(".")[0].split("[")[0] if exc.field else None
+            self.add_error(field if field in self.fields else None, exc.message)
+
+
+class ModerationConfigForm(_ActionForm):
+    class Meta:
+        model = ModerationConfig
+        fields = ["key", "team", "is_async", "blocks"]
+
+    def clean(self):
+        data = super().clean()
+        if "blocks" in data and not self.errors:
+            key, team = (self.instance.key, self.instance.team) if self.instance.pk else (data.get("key"),
+                                                                                          data.get("team"))
+            self._check(lambda: actions.clean_config(key=key, team=team, is_async=data.get("is_async"),
+                                                     blocks=data["blocks"]))
+        return data
+
+
 @admin.register(ModerationConfig)
 class ModerationConfigAdmin(admin.ModelAdmin):
+    """Saves and deletes go through `upsert_config`/`delete_config`: validated as the API validates, logged,
+    and `updated_at` moves, so every process's compiled policy is rebuilt on its next check."""
+
     list_display = ("key", "team", "is_async", "updated_at")
     search_fields = ("key", "team")
     list_filter = ("team",)
+    form = ModerationConfigForm
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("key", "team", "created_at", "updated_at") if obj else ("created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        saved = actions.upsert_config(key=obj.key, team=obj.team, is_async=obj.is_async, blocks=obj.blocks,
+                                      actor=identity_for(request.user), replace=True)
+        obj.pk, obj.updated_at = saved.pk, saved.updated_at
+
+    def delete_model(self, request, obj):
+        actions.delete_config(key=obj.key, team=obj.team, actor=identity_for(request.user))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class BlocklistForm(_ActionForm):
+    class Meta:
+        model = Blocklist
+        fields = ["name", "team", "type", "words", "is_leet_check_enabled", "is_plural_check_enabled"]
+
+    def clean(self):
+        data = super().clean()
+        if "words" in data and not self.errors:
+            if self.instance.pk:
+                self._check(lambda: actions.clean_words(data["words"], type=self.instance.type))
+            else:
+                self._check(lambda: actions.clean_blocklist(name=data.get("name"), words=data["words"],
+                                                            type=data.get("type")))
+        return data
 
 
 @admin.register(Blocklist)
 class BlocklistAdmin(admin.ModelAdmin):
+    """Saves and deletes go through the blocklist actions (validated, logged, `updated_at` moved so every
+    process rebuilds the list's automaton); a list a config still names cannot be deleted."""
+
     list_display = ("name", "team", "type", "updated_at")
     search_fields = ("name",)
     list_filter = ("type", "team")
+    form = BlocklistForm
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("name", "team", "type", "created_at", "updated_at") if obj else ("created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        flags = {"is_leet_check_enabled": obj.is_leet_check_enabled,
+                 "is_plural_check_enabled": obj.is_plural_check_enabled}
+        if change:
+            saved = actions.update_blocklist(name=obj.name, team=obj.team, words=obj.words,
+                                             actor=identity_for(request.user), **flags)
+        else:
+            saved = actions.create_blocklist(name=obj.name, team=obj.team, type=obj.type, words=obj.words,
+                                             actor=identity_for(request.user), **flags)
+        obj.pk, obj.words, obj.updated_at = saved.pk, saved.words, saved.updated_at
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for blocklist in objs:
+            protected += [f"config {key} (names blocklist {blocklist.name})"
+                          for key in actions.policies.configs_using(blocklist.name, blocklist.team)]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        actions.delete_blocklist(name=obj.name, team=obj.team, actor=identity_for(request.user))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class CallMemberInline(admin.TabularInline):

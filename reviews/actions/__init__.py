@@ -29,6 +29,9 @@ from .mutes import expire_mute, mute_user, unmute_user
 from .notes import add_note
 from .policies import (
     check_content,
+    clean_blocklist,
+    clean_config,
+    clean_words,
     create_blocklist,
     delete_blocklist,
     delete_config,
@@ -66,6 +69,9 @@ __all__ = [
     "undo_entry",
     "ban_user",
     "check_content",
+    "clean_blocklist",
+    "clean_config",
+    "clean_words",
     "create_blocklist",
     "delete_blocklist",
     "delete_config",

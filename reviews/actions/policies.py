@@ -33,6 +33,17 @@ def _locked(model, what: str, ident: str, **lookup: Any):
 # --- configs ----------------------------------------------------------------------------------------------
 
 
+def clean_config(*, key: str, team: str = "", is_async: bool | None = None, blocks: Any) -> tuple[str, str, dict]:
+    """(key, team, clean blocks) of a config write, or ModerationError naming the first bad field. Every face
+    that writes configs (API, dashboard, admin) checks with this, through `upsert_config` or before it."""
+    key = require_text(key, "key")
+    if is_async is not None and not isinstance(is_async, bool):
+        raise ModerationError.invalid("async", "must be true or false")
+    if not isinstance(blocks, dict):
+        raise ModerationError.invalid("blocks", "must be a JSON object of engine blocks")
+    return key, team or "", validate_blocks(blocks, team=team or "")
+
+
 @transaction.atomic
 def upsert_config(
     *, key: str, team: str = "", is_async: bool | None = None, blocks: dict[str, Any], actor: Actor,
@@ -41,11 +52,7 @@ def upsert_config(
     """Create a config or replace the engine blocks given (blocks not given are kept, as the SDK leaves unset
     blocks out of the request; `replace=True`, the dashboard's whole-config edit, drops them). Every block is
     validated first, so a bad one changes nothing. Idempotent: the same blocks again write and log nothing."""
-    key = require_text(key, "key")
-    team = team or ""
-    if is_async is not None and not isinstance(is_async, bool):
-        raise ModerationError.invalid("async", "must be true or false")
-    clean = validate_blocks(blocks, team=team)
+    key, team, clean = clean_config(key=key, team=team, is_async=is_async, blocks=blocks)
     now = timezone.now()
     config, created = lock_or_create(
         ModerationConfig, lookup={"key": key, "team": team},
@@ -114,18 +121,22 @@ def _blocklist_flags(fields: dict[str, Any]) -> dict[str, bool]:
     return out
 
 
-@transaction.atomic
-def create_blocklist(
-    *, name: str, words: list[str], team: str = "", type: str | None = None, actor: Actor, **flags: Any
-) -> Blocklist:
-    """Create a blocklist. Creating one that already exists is a 409 (update it instead)."""
+def clean_blocklist(*, name: str, words: Any, type: str | None = None, **flags: Any) -> tuple[str, str, list, dict]:
+    """(name, type, clean words, flags) of a new blocklist, or ModerationError naming the first bad field."""
     name = require_text(name, "name")
     type = type or Blocklist.Type.WORD
     if type not in BLOCKLIST_TYPES:
         raise ModerationError.invalid("type", f"unknown blocklist type {type!r}; "
                                       f"use one of {', '.join(BLOCKLIST_TYPES)}")
-    clean = clean_words(words, type=type)
-    extra = _blocklist_flags(flags)
+    return name, type, clean_words(words, type=type), _blocklist_flags(flags)
+
+
+@transaction.atomic
+def create_blocklist(
+    *, name: str, words: list[str], team: str = "", type: str | None = None, actor: Actor, **flags: Any
+) -> Blocklist:
+    """Create a blocklist. Creating one that already exists is a 409 (update it instead)."""
+    name, type, clean, extra = clean_blocklist(name=name, words=words, type=type, **flags)
     if Blocklist.objects.filter(name=name, team=team or "").exists():
         raise ModerationError(f"blocklist {name!r} already exists", kind=ModerationError.CONFLICT, field="name")
     now = timezone.now()
