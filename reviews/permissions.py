@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 
 from reviews.models import EndUser
 
@@ -33,21 +29,6 @@ def dashboard_role(user) -> str | None:
 def has_role(user, role: str) -> bool:
     current = dashboard_role(user)
     return current is not None and ROLE_ORDER[current] >= ROLE_ORDER[role]
-
-
-def role_required(role: str):
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, role):
-                raise PermissionDenied(f"This page needs the {role} role.")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def identity_for(user) -> EndUser:

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from reviews.errors import ModerationError
 from reviews.models import WebhookEndpoint
+from reviews.services.webhooks import check_webhook_url
 
 from ._common import Actor, write_log
 
@@ -28,6 +29,7 @@ def set_app_webhook(
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             raise ModerationError.invalid("webhook_url", f"{url!r} is not an http(s) URL") from None
+        url = check_webhook_url(url)  # no private or loopback target (SSRF), unless the settings allow it
     if events is not None and not all(isinstance(e, str) and e.strip() for e in events):
         raise ModerationError.invalid("webhook_events", "must be a list of event type names")
     endpoint = WebhookEndpoint.objects.select_for_update().filter(from_app=True).order_by("id").first()

@@ -149,27 +149,6 @@ def check_webhook_url(url: str, *, field: str = "webhook_url") -> str:
     return url
 
 
-def configure_app_webhook(*, url: str, events: list[str] | None = None) -> WebhookEndpoint | None:
-    """The endpoint set by `update_app(webhook_url=..., webhook_events=[...])`: created, updated, or (empty
-    url) deactivated. Admin-managed endpoints are left alone."""
-    if events is not None and not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
-        raise ModerationError.invalid("webhook_events", "must be a list of event types")
-    with transaction.atomic():
-        current = WebhookEndpoint.objects.select_for_update().filter(from_app=True).order_by("id").first()
-        if not url:
-            if current is not None:
-                WebhookEndpoint.objects.filter(from_app=True).update(active=False)
-            return current
-        url = check_webhook_url(url)
-        if current is None:
-            return WebhookEndpoint.objects.create(url=url, events=events or [], from_app=True)
-        current.url, current.active = url, True
-        if events is not None:
-            current.events = events
-        current.save(update_fields=["url", "active", "events"])
-        return current
-
-
 # --- HTTP (urllib3) -----------------------------------------------------------------------------------
 
 Pool = urllib3.HTTPConnectionPool

@@ -8,6 +8,7 @@ from django.utils import timezone
 from getstream.webhook import verify_webhook_signature
 
 from reviews import actions
+from reviews.actions.app_settings import set_app_webhook
 from reviews.errors import ModerationError
 from reviews.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from reviews.services import webhooks
@@ -152,16 +153,23 @@ def test_admin_refuses_a_private_endpoint(client, settings):
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_update_app_endpoint_is_created_updated_and_switched_off(allow_private):
-    ep = webhooks.configure_app_webhook(url="http://127.0.0.1:1/a", events=["user.banned"])
+def test_update_app_endpoint_is_created_updated_and_removed(settings):
+    """`update_app`'s endpoint (actions.set_app_webhook): admin-made endpoints are left alone, and a private
+    target is refused when it is configured, not only at delivery."""
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = True
+    ep = set_app_webhook(actor=None, url="http://127.0.0.1:1/a", events=["user.banned"])
     WebhookEndpoint.objects.create(url="http://127.0.0.1:1/admin-made")
-    again = webhooks.configure_app_webhook(url="http://127.0.0.1:1/b", events=None)
+    again = set_app_webhook(actor=None, url="http://127.0.0.1:1/b", events=None)
     assert again.pk == ep.pk and (again.url, again.events) == ("http://127.0.0.1:1/b", ["user.banned"])
-    webhooks.configure_app_webhook(url="", events=None)
-    assert list(WebhookEndpoint.objects.filter(active=True).values_list("url", flat=True)) == [
-        "http://127.0.0.1:1/admin-made"]
+    set_app_webhook(actor=None, url="", events=None)
+    assert list(WebhookEndpoint.objects.values_list("url", flat=True)) == ["http://127.0.0.1:1/admin-made"]
     with pytest.raises(ModerationError):
-        webhooks.configure_app_webhook(url="http://127.0.0.1:1/a", events="user.banned")
+        set_app_webhook(actor=None, url="http://127.0.0.1:1/a", events=[""])
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ModerationError) as exc:
+        set_app_webhook(actor=None, url="http://127.0.0.1:1/a")
+    assert exc.value.field == "webhook_url" and "private or loopback" in exc.value.message
+    assert WebhookEndpoint.objects.count() == 1
 
 
 def test_the_signing_secret_is_the_configured_keys_else_the_oldest_active(settings, time_machine):
