@@ -239,6 +239,16 @@ def call_log(call: Call, *, limit: int = 20, automatic_only: bool = False) -> li
     return list(qs.order_by("-created_at", "-id")[:limit])
 
 
+def call_verdicts(call: Call) -> list[dict[str, Any]]:
+    """The automatic verdicts on this call (audio moderation), newest first, each marked when reverted."""
+    entries = list(ModerationLog.objects.filter(action="call_verdict", custom__call_cid=call.cid)
+                   .select_related("target_user").order_by("-created_at", "-id")[:20])
+    reverted = set(ModerationLog.objects.filter(
+        action="call_verdict_reverted", custom__reverts__in=[e.pk for e in entries]
+    ).values_list("custom__reverts", flat=True)) if entries else set()
+    return [{"entry": e, "reverted": e.pk in reverted, "taken": e.custom.get("taken", [])} for e in entries]
+
+
 def participant_rows(call: Call) -> list[dict[str, Any]]:
     """Every member with capabilities and mute state, for the dashboard (three queries, whatever the size)."""
     members = list(call.members.select_related("user").order_by("created_at", "id"))

@@ -9,7 +9,7 @@ import django_filters
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from reviews.models import Flag, ReviewQueueItem, Severity
+from reviews.models import Ban, Flag, ModerationLog, ReviewQueueItem, Severity
 from reviews.prepared import PreparedQuery, bind_ids, id_sentinels
 
 from .filtersets import FilterSet
@@ -109,6 +109,32 @@ def filter_custom(qs: QuerySet, custom: dict) -> QuerySet:
     for key, value in custom.items():
         conditions &= Q(**{f"moderation_payload__custom__{key}": value})
     return qs.filter(conditions)
+
+
+def in_sort_order(qs: QuerySet[ReviewQueueItem], sort: str) -> QuerySet[ReviewQueueItem]:
+    """`qs` in the order of SORTS[sort], as its keyset pages list it: what claiming "the next items" takes from
+    (the dashboard's claim-next and the API's `lock_items`)."""
+    return qs.order_by(*[("-" if k.descending else "") + k.field for k in SORTS[sort]])
+
+
+def item_drawer(item: ReviewQueueItem) -> dict:
+    """The reads of an item's drawer: its flags, log and notes, and its creator's history."""
+    from .users import user_history
+
+    creator = item.entity_creator
+    history: dict = {}
+    if creator is not None:
+        history = {
+            **user_history(creator, limit=10, exclude_item=item),
+            "ip_banned": bool(creator.last_ip) and Ban.objects.in_force().filter(ip_ban=True, ip=creator.last_ip)
+            .exists(),
+        }
+    return {
+        "flags": list(item.flags.select_related("reporter").order_by("-created_at")[:200]),
+        "history": history, "creator": creator,
+        "log": list(ModerationLog.objects.filter(item=item).select_related("actor").order_by("-created_at")[:50]),
+        "notes": list(item.notes.select_related("author")),
+    }
 
 
 def base_queryset() -> QuerySet[ReviewQueueItem]:

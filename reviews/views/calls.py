@@ -38,20 +38,11 @@ def _detail_context(request: HttpRequest, call: Call) -> dict[str, Any]:
         "screenshare_requests": bool(settings["screensharing"].get("access_request_enabled")),
         "rows": sel.participant_rows(call),
         "requests": sel.pending_requests(call),
-        "verdicts": _verdicts(call),
+        "verdicts": sel.call_verdicts(call),
         "history": sel.call_log(call, limit=15),
         "requestable": sel.REQUESTABLE,
         "can_act": can_act(request),
     }
-
-
-def _verdicts(call: Call) -> list[dict[str, Any]]:
-    entries = list(ModerationLog.objects.filter(action="call_verdict", custom__call_cid=call.cid)
-                   .select_related("target_user").order_by("-created_at", "-id")[:20])
-    reverted = set(ModerationLog.objects.filter(
-        action="call_verdict_reverted", custom__reverts__in=[e.pk for e in entries]
-    ).values_list("custom__reverts", flat=True)) if entries else set()
-    return [{"entry": e, "reverted": e.pk in reverted, "taken": e.custom.get("taken", [])} for e in entries]
 
 
 @page_view()

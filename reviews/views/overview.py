@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count
-from django.db.models.functions import TruncHour
 from django.shortcuts import render
 from django.utils import timezone
 
-from reviews.models import ModerationLog, ReviewQueueItem
-from reviews.selectors.queue import bounded_count
+from reviews.selectors.overview import queue_health, throughput
 
 from ._common import page_view, role_of
 
@@ -49,19 +46,12 @@ def bar_chart(series: list[dict], *, width: int = CHART_W, height: int = CHART_H
 def overview(request):
     now = timezone.now()
     start = (now - timedelta(hours=HOURS - 1)).replace(minute=0, second=0, microsecond=0)
-    pending = ReviewQueueItem.objects.filter(status=ReviewQueueItem.Status.PENDING)
-    depth, depth_exact = bounded_count(pending, bound=10_000)
-    escalated, escalated_exact = bounded_count(pending.filter(escalated=True), bound=10_000)
-    oldest = pending.order_by("created_at", "id").values_list("created_at", flat=True).first()
-    items_in = (ReviewQueueItem.objects.filter(created_at__gte=start).annotate(h=TruncHour("created_at"))
-                .values_list("h").annotate(n=Count("id")).order_by("h"))
-    decisions = ModerationLog.objects.filter(created_at__gte=start, action__in=DECISIONS, actor__isnull=False)
-    out = decisions.annotate(h=TruncHour("created_at")).values_list("h").annotate(n=Count("id")).order_by("h")
-    per_mod = list(decisions.values_list("actor_id").annotate(n=Count("id")).order_by("-n", "actor_id")[:12])
-    in_series, out_series = hourly(items_in, start), hourly(out, start)
+    health = queue_health()
+    flow = throughput(since=start, decisions=DECISIONS)
+    per_mod = flow["per_mod"]
+    in_series, out_series = hourly(flow["items_in"], start), hourly(flow["decisions_out"], start)
     context = {
-        "role": role_of(request), "depth": depth, "depth_exact": depth_exact, "escalated": escalated,
-        "escalated_exact": escalated_exact, "oldest": oldest, "now": now,
+        "role": role_of(request), **health, "now": now,
         "in_chart": bar_chart(in_series), "out_chart": bar_chart(out_series),
         "in_total": sum(s["value"] for s in in_series), "out_total": sum(s["value"] for s in out_series),
         "mod_chart": bar_chart([{"label": a, "value": n} for a, n in per_mod], height=200),

@@ -16,13 +16,14 @@ from django.utils.dateparse import parse_datetime
 from reviews import actions
 from reviews.errors import ModerationError
 from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, first_error
-from reviews.models import Ban, EndUser, EntityType, Flag, ModerationLog, Mute, ReviewQueueItem, UserBlock
+from reviews.models import EntityType, ReviewQueueItem
 from reviews.selectors.pagination import Page
 from reviews.selectors.queue import (
     SORT_LABELS,
-    SORTS,
     base_queryset,
     bounded_count,
+    in_sort_order,
+    item_drawer,
     queue_filter,
     queue_page,
 )
@@ -125,28 +126,8 @@ def changes(request):
 
 
 def _item_context(request, item: ReviewQueueItem) -> dict:
-    creator = item.entity_creator
-    history: dict = {}
-    if creator is not None:
-        history = {
-            "items": list(ReviewQueueItem.objects.filter(entity_creator=creator).exclude(pk=item.pk)
-                          .order_by("-created_at")[:10]),
-            "flags": list(Flag.objects.filter(entity_creator=creator).select_related("reporter")
-                          .order_by("-created_at")[:10]),
-            "bans": list(Ban.objects.filter(target=creator).select_related("banned_by").order_by("-created_at")[:10]),
-            "mutes": list(Mute.objects.filter(target=creator).select_related("user").order_by("-created_at")[:10]),
-            "blocks": list(UserBlock.objects.filter(blocked=creator).order_by("-created_at")[:10]),
-            "same_ip": list(EndUser.objects.filter(last_ip=creator.last_ip).exclude(pk=creator.pk)
-                            .values_list("id", flat=True)[:10]) if creator.last_ip else [],
-            "ip_banned": bool(creator.last_ip) and Ban.objects.in_force().filter(ip_ban=True, ip=creator.last_ip)
-            .exists(),
-        }
     return {
-        "item": decorate([item])[0],
-        "flags": list(item.flags.select_related("reporter").order_by("-created_at")[:200]),
-        "history": history, "creator": creator,
-        "log": list(ModerationLog.objects.filter(item=item).select_related("actor").order_by("-created_at")[:50]),
-        "notes": list(item.notes.select_related("author")),
+        "item": decorate([item])[0], **item_drawer(item),
         "action_choices": ACTION_CHOICES, "timeouts": TIMEOUT_PRESETS, "now": timezone.now(),
         **_row_context(request),
     }
@@ -232,9 +213,7 @@ def claim_next(request):
     filterset = queue_filter(data)
     if not filterset.is_valid():
         raise ModerationError.invalid(*first_error(filterset.form))
-    sort = data.get("sort") if data.get("sort") in SORT_LABELS else "newest"
-    order = [("-" if k.descending else "") + k.field for k in SORTS[sort]]
-    qs = filterset.qs.order_by(*order)
+    qs = in_sort_order(filterset.qs, data.get("sort") if data.get("sort") in SORT_LABELS else "newest")
     if request.POST.get("current"):
         qs = qs.exclude(pk=request.POST["current"])
     claimed = actions.claim_items(items_qs=qs, holder=me(request), count=1)

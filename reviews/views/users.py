@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -12,8 +11,9 @@ from django.urls import reverse
 from reviews import actions
 from reviews.errors import ModerationError
 from reviews.forms import TIMEOUT_PRESETS, IdsForm, UserActionForm, first_error
-from reviews.models import Ban, EndUser, Flag, ModerationLog, Mute, ReviewQueueItem, UserBlock
+from reviews.models import EndUser, Mute
 from reviews.selectors.pagination import SortKey
+from reviews.selectors.users import UserFilter, bans_in_force_by_user, enforcement_of, user_page
 from reviews.services.bulk import start_user_task
 from reviews.services.decisions import collect_log_ids
 
@@ -22,42 +22,11 @@ from ._common import action_view, can_act, done, filtered_page, me, page_view, q
 USER_SORT = [SortKey("id", False)]  # the primary key's index: keyset pages stay cheap however many users
 
 
-class UserSearchFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search id or name")
-    status = django_filters.ChoiceFilter(
-        choices=[("deactivated", "Deactivated"), ("banned", "Banned"), ("active", "Active")], method="by_status",
-        label="Status",
-    )
-
-    class Meta:
-        model = EndUser
-        fields: list[str] = []
-
-    def search(self, qs, name, value):
-        return qs.filter(Q(id__icontains=value) | Q(name__icontains=value)) if value else qs
-
-    def by_status(self, qs, name, value):
-        if value == "deactivated":
-            return qs.filter(deactivated_at__isnull=False)
-        if value == "active":
-            return qs.filter(deactivated_at__isnull=True)
-        if value == "banned":
-            return qs.filter(pk__in=Ban.objects.in_force().values("target_id"))
-        return qs
-
-
-def _ban_map(user_ids) -> dict[str, list[Ban]]:
-    result: dict[str, list[Ban]] = {}
-    for ban in Ban.objects.in_force().filter(target_id__in=list(user_ids)):
-        result.setdefault(ban.target_id, []).append(ban)
-    return result
-
-
 @page_view()
 def user_list(request):
-    filterset = UserSearchFilter(data=request.GET, queryset=EndUser.objects.all())
+    filterset = UserFilter(data=request.GET, queryset=EndUser.objects.all())
     page, error = filtered_page(request, filterset, USER_SORT)
-    bans = _ban_map(u.pk for u in page.rows)
+    bans = bans_in_force_by_user(u.pk for u in page.rows)
     for user in page.rows:
         user.bans_in_force = bans.get(user.pk, [])
     context = {"page": page, "users": page.rows, "filters": request.GET, "error": error, "role": role_of(request),
@@ -69,28 +38,14 @@ def user_list(request):
 def _user_context(request, user: EndUser) -> dict:
     return {
         "subject": user, "can_act": can_act(request), "role": role_of(request), "timeouts": TIMEOUT_PRESETS,
-        "bans_in_force": list(Ban.objects.in_force().filter(target=user)),
-        "my_mute": Mute.objects.in_force().filter(user=me(request), target=user).first() if can_act(request) else None,
-        "mutes_in_force": list(Mute.objects.in_force().filter(target=user).select_related("user")[:20]),
+        **enforcement_of(user, viewer=me(request) if can_act(request) else None),
     }
 
 
 @page_view()
 def user_detail(request, user_id):
     user = get_object_or_404(EndUser, pk=user_id)
-    context = {
-        **_user_context(request, user),
-        "items": list(ReviewQueueItem.objects.filter(entity_creator=user).order_by("-created_at")[:20]),
-        "flags": list(Flag.objects.filter(entity_creator=user).select_related("reporter").order_by("-created_at")[:20]),
-        "flags_made": list(Flag.objects.filter(reporter=user).order_by("-created_at")[:10]),
-        "bans": list(Ban.objects.filter(target=user).select_related("banned_by", "lifted_by")[:20]),
-        "mutes": list(Mute.objects.filter(target=user).select_related("user")[:20]),
-        "blocks": list(UserBlock.objects.filter(blocked=user)[:20]),
-        "same_ip": list(EndUser.objects.filter(last_ip=user.last_ip).exclude(pk=user.pk)
-                        .values_list("id", flat=True)[:10]) if user.last_ip else [],
-        "log": list(ModerationLog.objects.filter(target_user=user).select_related("actor", "item")
-                    .order_by("-created_at")[:30]),
-    }
+    context = {**_user_context(request, user), **user_page(user)}
     return render(request, "reviews/user.html", context)
 
 

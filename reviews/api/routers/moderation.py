@@ -20,7 +20,7 @@ from reviews.models import EndUser, EntityType, Flag, ReviewQueueItem
 from reviews.selectors import item_details
 from reviews.selectors.logs import LOG_SORTS, flag_filter, log_filter
 from reviews.selectors.pagination import keyset_page
-from reviews.selectors.queue import SORTS, queue_filter
+from reviews.selectors.queue import SORTS, in_sort_order, queue_filter
 from reviews.selectors.users import user_states
 
 from .. import wire
@@ -333,11 +333,11 @@ def query_review_queue(request: HttpRequest, data: QueryReviewQueueBody) -> dict
         holder = caller.acting_user(_user_id_of(data.user_id, data.user), "user_id")
         if holder is None:
             raise ModerationError.invalid("user_id", "is required to lock items with a server-side token")
-        order = [("-" if k.descending else "") + k.field for k in keys]
-        items = actions.claim_items(items_qs=qs.order_by(*order), holder=holder,
+        sort = QUEUE_SORTS[(field, direction)]
+        items = actions.claim_items(items_qs=in_sort_order(qs, sort), holder=holder,
                                     count=data.lock_count or min(limit, 25), duration_seconds=data.lock_duration)
-        items = list(ReviewQueueItem.objects.select_related("locked_by")
-                     .filter(pk__in=[i.pk for i in items]).order_by(*order))
+        items = list(in_sort_order(ReviewQueueItem.objects.select_related("locked_by")
+                                   .filter(pk__in=[i.pk for i in items]), sort))
         return {**response, "items": [_item(i) for i in _with_details(items)]}
     page = keyset_page(qs, keys, limit=limit, next_cursor=data.next, prev_cursor=data.prev)
     return {**response, "items": [_item(i) for i in _with_details(page.rows)], "next": page.next, "prev": page.prev}

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews import actions
-from reviews.models import Ban, EntityType, ItemNote, ModerationLog, Mute, ReviewQueueItem, Task
+from reviews.models import Ban, EndUser, EntityType, ItemNote, ModerationLog, Mute, ReviewQueueItem, Task
 from reviews.permissions import identity_for
 from tests.factories import DashboardUserFactory, EndUserFactory
 
@@ -208,6 +208,24 @@ def test_users_page_actions_and_bulk_deactivation(mod_client, django_capture_on_
         r = mod_client.post(reverse("reviews:users-bulk"), {"ids": ["alice", "bob"], "action": "deactivate"}, **HX)
     assert r.status_code == 200 and b"<progress" in r.content
     assert Task.objects.get(kind="deactivate_users").status == "completed"
+
+
+def test_banned_means_the_same_on_the_users_page_as_in_the_api(mod_client):
+    """One user FilterSet: the Users page's "Banned" is the API's `banned` (an app-wide ban in force, not a
+    shadow ban), so a channel ban or a shadow ban does not list a user there."""
+    from reviews.selectors.users import UserFilter
+
+    actor = mod_client.identity
+    for user_id in ("hard", "shadow", "channel", "lifted", "free"):
+        EndUserFactory(id=user_id)
+    actions.ban_user(target=EndUser.objects.get(pk="hard"), actor=actor)
+    actions.ban_user(target=EndUser.objects.get(pk="shadow"), actor=actor, shadow=True)
+    actions.ban_user(target=EndUser.objects.get(pk="channel"), actor=actor, channel_cid="messaging:general")
+    actions.ban_user(target=EndUser.objects.get(pk="lifted"), actor=actor)
+    actions.unban_user(target=EndUser.objects.get(pk="lifted"), actor=actor)
+    page = mod_client.get(reverse("reviews:users"), {"status": "banned"})
+    api = UserFilter(data={"banned": True}, queryset=EndUser.objects.all()).qs
+    assert {u.pk for u in page.context["users"]} == set(api.values_list("pk", flat=True)) == {"hard"}
 
 
 def test_bans_page_lists_kinds_and_lifts_many(mod_client):
