@@ -195,9 +195,14 @@ MODERATION_AI_TEXT_TIMEOUT = float(os.environ.get("MODERATION_AI_TEXT_TIMEOUT", 
 MODERATION_AI_TEXT_LABELS = env_list("MODERATION_AI_TEXT_LABELS", [])  # labels it adds to the built-in ones
 MODERATION_AI_TEXT_BREAKER_FAILURES = int(os.environ.get("MODERATION_AI_TEXT_BREAKER_FAILURES", "5"))
 MODERATION_AI_TEXT_BREAKER_SECONDS = float(os.environ.get("MODERATION_AI_TEXT_BREAKER_SECONDS", "30"))
-# API rate limit per caller (api key + user) and window; counted in the cache below, so every process shares it.
-MODERATION_API_RATE_LIMIT = int(os.environ.get("MODERATION_API_RATE_LIMIT", "10000"))
+# API rate limits per caller (api key + user, or api key + server) and window, counted in the cache below so
+# every process shares them (reviews/api/ratelimit.py): server-side tokens (the app's backend) and user tokens.
+MODERATION_API_RATE_LIMIT = int(os.environ.get("MODERATION_API_RATE_LIMIT", "30000"))
+MODERATION_API_USER_RATE_LIMIT = int(os.environ.get("MODERATION_API_USER_RATE_LIMIT", "600"))
 MODERATION_API_RATE_WINDOW = int(os.environ.get("MODERATION_API_RATE_WINDOW", "60"))
+# Flags one end user (role user) may file per app and window, through any token and any flag route.
+MODERATION_FLAG_RATE_LIMIT = int(os.environ.get("MODERATION_FLAG_RATE_LIMIT", "30"))
+MODERATION_FLAG_RATE_WINDOW = int(os.environ.get("MODERATION_FLAG_RATE_WINDOW", "60"))
 # Each web process caches active API keys this long; a key deactivated elsewhere is refused within this time.
 MODERATION_API_KEY_CACHE_SECONDS = float(os.environ.get("MODERATION_API_KEY_CACHE_SECONDS", "10"))
 # Reverse proxies in front of the app whose X-Forwarded-For entries are trusted (0: use REMOTE_ADDR).
