@@ -1,8 +1,11 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
+from reviews.converters import StreamIdConverter
 from reviews.views import bans, calls, health, log, overview, policies, queue, tasks, users
+
+register_converter(StreamIdConverter, "sid")
 
 app_name = "reviews"
 
@@ -24,8 +27,8 @@ urlpatterns = [
     path("log/undo-matching", log.undo_matching, name="undo-matching"),
     path("users/", users.user_list, name="users"),
     path("users/bulk", users.user_bulk, name="users-bulk"),
-    path("users/<str:user_id>/", users.user_detail, name="user"),
-    path("users/<str:user_id>/act", users.user_act, name="user-act"),
+    path("users/<sid:user_id>/", users.user_detail, name="user"),
+    path("users/<sid:user_id>/act", users.user_act, name="user-act"),
     path("bans/", bans.ban_list, name="bans"),
     path("bans/lift", bans.lift, name="bans-lift"),
     path("overview/", overview.overview, name="overview"),

@@ -8,6 +8,7 @@ SECRET_KEY, DEBUG, ALLOWED_HOSTS, MODERATION_API_KEY / MODERATION_API_SECRET.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "template_partials",
+    "axes",
     "reviews",
 ]
 
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a refused login into the lockout page (reviews/views/login.py); last, so it sees the answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # API routes have no trailing slash; a 301 would look like success to Stream's SDK.
@@ -135,8 +139,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Loads the login's dashboard role and EndUser identity in the same query as the user (reviews/backends.py).
-AUTHENTICATION_BACKENDS = ["reviews.backends.DashboardBackend"]
+# Axes first: it refuses a locked-out login before any password is checked. Then the backend that loads the
+# login's dashboard role and EndUser identity in the same query as the user (reviews/backends.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "reviews.backends.DashboardBackend"]
+
+# Login lockout (django-axes, docs/architecture.md): after AXES_FAILURE_LIMIT failed logins for one username
+# (from anywhere) or from one address (for any username), logins there are refused for the cool-off time,
+# the right password included; a failure during the lockout restarts it. Dashboard and Django admin alike.
+# Counted in the database, so every process shares the count on SQLite and PostgreSQL alike. An admin lifts
+# a lockout by deleting its row in Admin > Axes > Access attempts, or `manage.py axes_reset_username NAME` /
+# `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = int(os.environ.get("MODERATION_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("MODERATION_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "reviews.api.auth.client_ip"  # the address IP bans use (MODERATION_TRUSTED_PROXIES)
+AXES_LOCKOUT_CALLABLE = "reviews.views.login.locked_out"
+# Successful logins are not logged (an unbounded table); failures are, in AccessAttempt, until they cool off.
+AXES_DISABLE_ACCESS_LOG = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reviews:queue"
@@ -195,9 +214,14 @@ MODERATION_AI_TEXT_TIMEOUT = float(os.environ.get("MODERATION_AI_TEXT_TIMEOUT", 
 MODERATION_AI_TEXT_LABELS = env_list("MODERATION_AI_TEXT_LABELS", [])  # labels it adds to the built-in ones
 MODERATION_AI_TEXT_BREAKER_FAILURES = int(os.environ.get("MODERATION_AI_TEXT_BREAKER_FAILURES", "5"))
 MODERATION_AI_TEXT_BREAKER_SECONDS = float(os.environ.get("MODERATION_AI_TEXT_BREAKER_SECONDS", "30"))
-# API rate limit per caller (api key + user) and window; counted in the cache below, so every process shares it.
-MODERATION_API_RATE_LIMIT = int(os.environ.get("MODERATION_API_RATE_LIMIT", "10000"))
+# API rate limits per caller (api key + user, or api key + server) and window, counted in the cache below so
+# every process shares them (reviews/api/ratelimit.py): server-side tokens (the app's backend) and user tokens.
+MODERATION_API_RATE_LIMIT = int(os.environ.get("MODERATION_API_RATE_LIMIT", "30000"))
+MODERATION_API_USER_RATE_LIMIT = int(os.environ.get("MODERATION_API_USER_RATE_LIMIT", "600"))
 MODERATION_API_RATE_WINDOW = int(os.environ.get("MODERATION_API_RATE_WINDOW", "60"))
+# Flags one end user (role user) may file per app and window, through any token and any flag route.
+MODERATION_FLAG_RATE_LIMIT = int(os.environ.get("MODERATION_FLAG_RATE_LIMIT", "30"))
+MODERATION_FLAG_RATE_WINDOW = int(os.environ.get("MODERATION_FLAG_RATE_WINDOW", "60"))
 # Each web process caches active API keys this long; a key deactivated elsewhere is refused within this time.
 MODERATION_API_KEY_CACHE_SECONDS = float(os.environ.get("MODERATION_API_KEY_CACHE_SECONDS", "10"))
 # Reverse proxies in front of the app whose X-Forwarded-For entries are trusted (0: use REMOTE_ADDR).

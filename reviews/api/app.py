@@ -21,8 +21,8 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
-from . import errors, ratelimit, timing
-from .auth import StreamJWT
+from . import errors, privacy, ratelimit, timing
+from .auth import Caller, StreamJWT
 from .errors import ErrorEnvelope
 
 ERROR_STATUSES = {
@@ -51,6 +51,9 @@ class StreamAPI(NinjaAPI):
         self, request: HttpRequest, data: Any, *, status: int | None = None,
         temporal_response: HttpResponse | None = None,
     ) -> HttpResponse:
+        caller = getattr(request, "auth", None)
+        if isinstance(caller, Caller) and not caller.is_moderator:
+            data = privacy.for_user(data, caller.user.pk)
         if isinstance(data, dict) and "duration" not in data:
             data = {**data, "duration": timing.duration_of(request)}
         return super().create_response(request, data, status=status, temporal_response=temporal_response)

@@ -169,7 +169,7 @@ def authenticate(request: HttpRequest, token: str | None) -> Caller:
         if ip:
             record_last_ip(user=user, ip=ip)
         caller = Caller(api_key=api_key, user=user, claims=claims)
-    ratelimit.hit(request, f"{api_key.key}:{user_id or '*server*'}")
+    ratelimit.hit(request, f"{api_key.key}:{user_id or '*server*'}", server=caller.is_server)
     return caller
 
 

@@ -23,7 +23,7 @@ from reviews.selectors.pagination import keyset_page
 from reviews.selectors.queue import SORTS, in_sort_order, queue_filter
 from reviews.selectors.users import user_states
 
-from .. import wire
+from .. import ratelimit, wire
 from ..filters import EQ, IN, RANGE, Field, filtered, in_csv, page_limit, parse_filter, range_data, sort_field, validate
 from ..schemas import Body, ListQuery, UserRequest
 
@@ -170,6 +170,7 @@ class FlagBody(Body):
 
 def _flag(request: HttpRequest, data: FlagBody, actor_override: EndUser | None = None) -> ReviewQueueItem:
     reporter = actor_override or request.auth.acting_user(_user_id_of(data.user_id, data.user), "user_id")
+    ratelimit.flag_hit(request, reporter)
     creator = actions.ensure_user(data.entity_creator_id, field="entity_creator_id") if data.entity_creator_id else None
     _, item = actions.flag_content(
         reporter=reporter, entity_type=data.entity_type, entity_id=data.entity_id, entity_creator=creator,

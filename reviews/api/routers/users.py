@@ -120,6 +120,10 @@ class QueryUsersPayload(Body):
 def query_users(request: HttpRequest) -> dict:
     payload = payload_param(request, QueryUsersPayload)
     conditions, _ = parse_filter(payload.filter_conditions, USER_FILTERS, prefix="payload.filter_conditions")
+    if "shadow_banned" in conditions and not request.auth.is_moderator:
+        # Shadow-ban state is for administrators only (reviews/api/privacy.py): a filter would tell it too.
+        raise ModerationError.not_allowed("payload.filter_conditions.shadow_banned: only server-side tokens and "
+                                          "moderators may filter on shadow bans")
     limit = payload.limit if payload.limit is not None else 30
     if not 1 <= limit <= 100:
         raise ModerationError.invalid("payload.limit", f"must be between 1 and 100, got {limit}")
