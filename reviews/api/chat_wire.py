@@ -1,8 +1,8 @@
 """Stream Chat's wire format (the Chat face at the root paths): RFC 3339 timestamp strings and Chat's response
 shapes, as the `stream-chat` SDKs (Python 4.33, JavaScript 9.53) hand them to their users unconverted.
 
-The objects are the getstream ones (`reviews/api/wire.py`) with every timestamp written as an RFC 3339 string
-in UTC with microseconds (`2026-12-03T15:27:20.123456Z`); that string read back as a filter value (seed 002's
+The objects are the getstream ones (`reviews/api/wire.py`), with a user's custom fields at the top level of the
+user (as Chat stores and returns them) and every timestamp written as an RFC 3339 string in UTC with microseconds (`2026-12-03T15:27:20.123456Z`); that string read back as a filter value (seed 002's
 `created_at` `$lt` pagination) names the same instant exactly.
 """
 
@@ -40,6 +40,8 @@ def user_from_wire(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if data is None:
         return None
     out = _retimed(data, USER_TIMES)
+    for key, value in (out.pop("custom", None) or {}).items():  # Chat keeps custom fields at the top level
+        out.setdefault(key, value)
     if "mutes" in out:
         out["mutes"] = [mute_from_wire(m) for m in out["mutes"]]
     if "channel_mutes" in out:
