@@ -228,16 +228,18 @@ def _reporter(request: HttpRequest, data: FlagBody, what: str) -> EndUser:
 @router.post("/moderation/flag", summary="flag_message / flag_user (reason, custom)")
 def flag(request: HttpRequest, data: FlagBody) -> dict:
     entity_type, entity_id = _flag_target(data)
-    reporter = _reporter(request, data, "flags")
+    # A server-side token naming nobody flags as the system (an automod flag), as getstream's flag does.
+    reporter = request.auth.acting_user(data.user_id or (data.user.id if data.user else None), "user_id")
     # The same function as getstream's flag, so both faces land in one review queue under the same rules.
     item = moderation._flag(request, moderation.FlagBody(
         entity_type=entity_type, entity_id=entity_id, reason=data.reason, custom=data.custom,
-        entity_creator_id=entity_id if entity_type == EntityType.USER else None, user_id=reporter.pk))
-    made = Flag.objects.select_related("reporter").get(reporter=reporter, entity_type=entity_type,
-                                                        entity_id=entity_id)
+        entity_creator_id=entity_id if entity_type == EntityType.USER else None,
+        user_id=reporter.pk if reporter else None))
+    made = (Flag.objects.select_related("reporter").filter(item=item, reporter=reporter).order_by("-updated_at")
+            .first())
     target = item.entity_creator if entity_type == EntityType.USER else None
-    states = user_states([reporter, *([target] if target else [])], with_mutes=False)
-    return {"flag": chat_wire.flag(made, item, states.get(reporter.pk), target,
+    states = user_states([p for p in (reporter, target) if p is not None], with_mutes=False)
+    return {"flag": chat_wire.flag(made, item, states.get(reporter.pk) if reporter else None, target,
                                    states.get(target.pk) if target else None),
             "review_queue_item_id": str(item.pk)}
 

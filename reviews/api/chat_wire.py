@@ -2,8 +2,9 @@
 shapes, as the `stream-chat` SDKs (Python 4.33, JavaScript 9.53) hand them to their users unconverted.
 
 The objects are the getstream ones (`reviews/api/wire.py`), with a user's custom fields at the top level of the
-user (as Chat stores and returns them) and every timestamp written as an RFC 3339 string in UTC with microseconds (`2026-12-03T15:27:20.123456Z`); that string read back as a filter value (seed 002's
-`created_at` `$lt` pagination) names the same instant exactly.
+user (as Chat stores and returns them) and every timestamp written as an RFC 3339 string in UTC with
+microseconds (`2026-12-03T15:27:20.123456Z`); that string read back as a filter value (seed 002's `created_at`
+`$lt` pagination) names the same instant exactly.
 """
 
 from __future__ import annotations

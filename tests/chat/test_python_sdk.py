@@ -243,6 +243,12 @@ def test_flag_message_and_user_land_in_the_review_queue(chat, stream_client, peo
     assert ReviewQueueItem.objects.get(entity_type="stream:user", entity_id="carol").flags_count == 1
 
 
+def test_server_side_flag_naming_nobody_is_the_systems(chat, people):
+    flag = chat.flag_message("m-9", reason="spammy_user")["flag"]
+    assert flag["user"] is None and flag["created_by_automod"] is True
+    assert Flag.objects.get(entity_id="m-9").type == "automod"
+
+
 def test_unflag_message_and_user(chat, people):
     chat.flag_message("msg-1", user_id="alice")
     chat.flag_message("msg-1", user_id="bob")
@@ -286,8 +292,10 @@ def test_query_message_flags(chat, stream_client, people):
 
 
 def test_bad_flag_input(chat, people):
-    err = error_of(lambda: chat.flag_message("m-1"))
+    err = error_of(lambda: chat.unflag_message("m-1"))
     assert err.status_code == 400 and "user_id" in err.error_message
+    err = error_of(lambda: chat.post("moderation/flag", data={"user_id": "alice"}))
+    assert err.status_code == 400 and "target_message_id" in err.error_message
     err = error_of(lambda: chat.flag_message("m-1", user_id="alice", custom="loud"))
     assert err.status_code == 400 and "custom" in err.error_message
     err = error_of(lambda: chat.flag_message("m-1", user_id="alice", priority="high"))
