@@ -10,7 +10,8 @@ from tests.api.conftest import api_call, api_key, close_sdk, stream_client, user
 
 @pytest.fixture
 def chat(api_key, live_server):  # noqa: F811
-    client = StreamChat(api_key=api_key.key, api_secret=api_key.secret, base_url=live_server.url)
+    # A generous timeout: the SDK's 6 s default (with one retry) is a timing assumption on a busy machine.
+    client = StreamChat(api_key=api_key.key, api_secret=api_key.secret, base_url=live_server.url, timeout=60)
     yield client
     client.session.close()
 
@@ -21,7 +22,7 @@ def chat_as(api_key, live_server):  # noqa: F811
     made = []
 
     def make(user_id: str) -> StreamChat:
-        client = StreamChat(api_key=api_key.key, api_secret=api_key.secret, base_url=live_server.url)
+        client = StreamChat(api_key=api_key.key, api_secret=api_key.secret, base_url=live_server.url, timeout=60)
         client.auth_token = user_token(api_key, user_id)
         made.append(client)
         return client
