@@ -18,8 +18,10 @@ from reviews.models import (
     Blocklist,
     Call,
     CallMember,
+    ChannelMute,
     EndUser,
     Flag,
+    FutureChannelBan,
     ItemNote,
     ModerationConfig,
     ModerationLog,
@@ -139,6 +141,36 @@ class MuteAdmin(LargeTableAdmin):
     search_fields = ("=user__id", "=target__id")
     autocomplete_fields = ("user", "target")
     list_select_related = ("user", "target")
+
+
+@admin.register(ChannelMute)
+class ChannelMuteAdmin(LargeTableAdmin):
+    list_display = ("user", "channel_cid", "expires_at", "created_at")
+    list_filter = (("expires_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("=user__id", "=channel_cid")
+    autocomplete_fields = ("user",)
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False  # channel mutes are made through the action layer (the API)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+
+@admin.register(FutureChannelBan)
+class FutureChannelBanAdmin(LargeTableAdmin):
+    list_display = ("target", "banned_by", "shadow", "reason", "expires_at", "created_at", "lifted_at")
+    list_filter = ("shadow", ("lifted_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("=target__id", "=banned_by__id", "reason")
+    autocomplete_fields = ("target", "banned_by", "lifted_by")
+    list_select_related = ("target", "banned_by")
+
+    def has_add_permission(self, request):
+        return False  # made through the action layer (Chat's ban_from_future_channels)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
 
 
 @admin.register(UserBlock)

@@ -23,8 +23,10 @@ from .calls import (
     update_call_settings,
     update_call_user_permissions,
 )
+from .channel_mutes import mute_channel, unmute_channel
 from .decisions import custom_action, delete_user, delete_user_messages, record_item_decision
 from .expiry import expire_bans, expire_mutes
+from .future_bans import ban_from_future_channels, lift_future_channel_bans
 from .mutes import expire_mute, mute_user, unmute_user
 from .notes import add_note
 from .policies import (
@@ -51,9 +53,15 @@ from .queue import (
     set_content_state,
 )
 from .undo import log_bulk_decision, reopen_item, undo_entry
+from .unflag import unflag_content
 from .users import deactivate_user, ensure_user, partial_update_user, reactivate_user, upsert_user
 
 __all__ = [
+    "ban_from_future_channels",
+    "lift_future_channel_bans",
+    "mute_channel",
+    "unflag_content",
+    "unmute_channel",
     "custom_action",
     "delete_user",
     "delete_user_messages",

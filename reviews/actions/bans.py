@@ -122,9 +122,11 @@ def unban_user(
     channel_cid: str | None = None,
     reason: str = "",
     item: ReviewQueueItem | None = None,
+    shadow_only: bool = False,
 ) -> Ban | None:
     """Lift the ban in force in this scope (app-wide when channel_cid is None). Returns the lifted ban, or None
-    when nothing was in force (idempotent: nothing logged). An expired-but-unswept ban is closed silently."""
+    when nothing was in force (idempotent: nothing logged). An expired-but-unswept ban is closed silently.
+    `shadow_only` (Stream Chat's remove_shadow_ban) lifts only a shadow ban: a regular ban stays."""
     channel_cid = channel_cid or None
     now = timezone.now()
     target = lock_user(target)
@@ -134,6 +136,8 @@ def unban_user(
     if not ban.is_in_force(now):
         ban.lifted_at = ban.expires_at
         ban.save(update_fields=["lifted_at", "updated_at"])
+        return None
+    if shadow_only and not ban.shadow:
         return None
     ban.lifted_at, ban.lifted_by = now, actor
     ban.save(update_fields=["lifted_at", "lifted_by", "updated_at"])

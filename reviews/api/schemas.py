@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict
+from ninja.schema import DjangoGetter
+from pydantic import ConfigDict, model_validator
 
 
 class Body(Schema):
@@ -32,6 +33,20 @@ class UserRequest(Body):
     teams_role: dict[str, str] | None = None
     custom: dict[str, Any] | None = None
     privacy_settings: dict[str, Any] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_fields_into_custom(cls, data: Any) -> Any:
+        """Unknown top-level fields are custom data (Stream Chat's SDKs send them so). ninja reads input through
+        its attribute getter, which drops a model's extra fields, so they are moved into `custom` first."""
+        data = getattr(data, "_obj", data) if isinstance(data, DjangoGetter) else data
+        if not isinstance(data, dict):
+            return data
+        extra = {k: v for k, v in data.items() if k not in cls.model_fields}
+        if not extra or not isinstance(data.get("custom", {}), (dict, type(None))):
+            return data
+        known = {k: v for k, v in data.items() if k in cls.model_fields}
+        return {**known, "custom": {**extra, **(data.get("custom") or {})}}
 
 
 class ListQuery(Body):

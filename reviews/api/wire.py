@@ -6,10 +6,12 @@ module builds the API's responses from them and adds the ones only responses nee
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from reviews.models import Ban, EndUser, ModerationLog
+from reviews.models import Ban, EndUser, ModerationLog, ReviewQueueItem
 from reviews.payloads import (  # noqa: F401 - the shapes events share, re-exported for the routers
+    message_response,
     review_queue_item,
     ts,
     user_response,
@@ -87,9 +89,61 @@ def full_user(user: EndUser, states: dict) -> dict[str, Any]:
         "unread_channels": 0,
         "unread_count": 0,
         "unread_threads": 0,
-        "channel_mutes": [],
+        "channel_mutes": [channel_mute(m, user) for m in (state.channel_mutes if state else [])],
         "devices": [],
         "mutes": [user_mute(m, states) for m in (state.mutes if state else [])],
+    }
+
+
+def channel_ref(cid: str, at: datetime) -> dict[str, Any]:
+    """ChannelResponse for a channel we know only by its cid (we keep no channels): cid, type and id, with the
+    creation and update times of the record that names it."""
+    channel_type, _, channel_id = cid.partition(":")
+    return {"cid": cid, "type": channel_type, "id": channel_id, "created_at": ts(at), "updated_at": ts(at),
+            "disabled": False, "frozen": False, "custom": {}}
+
+
+def channel_mute(mute, user: EndUser | None = None, user_data: dict | None = None) -> dict[str, Any]:
+    """ChannelMute: who muted which channel, until when."""
+    return {
+        "user": user_data if user_data is not None else user_response(user or mute.user),
+        "channel": channel_ref(mute.channel_cid, mute.created_at),
+        "created_at": ts(mute.created_at),
+        "updated_at": ts(mute.updated_at),
+        "expires": ts(mute.expires_at),
+    }
+
+
+def future_channel_ban(ban, states: dict) -> dict[str, Any]:
+    """FutureChannelBanResponse."""
+    return {
+        "user": user_from_state(ban.target, states.get(ban.target_id)),
+        "banned_by": user_from_state(ban.banned_by, states.get(ban.banned_by_id)),
+        "created_at": ts(ban.created_at),
+        "expires": ts(ban.expires_at),
+        "reason": ban.reason,
+        "shadow": ban.shadow,
+    }
+
+
+def message_flag(flag) -> dict[str, Any]:
+    """MessageFlagResponse (query_message_flags): the flag, its reporter and the message as far as we know it
+    (the flagged entity's id, text and channel from its review-queue item)."""
+    item = flag.item
+    reviewed = item.status == ReviewQueueItem.Status.REVIEWED
+    return {
+        "created_at": ts(flag.created_at),
+        "updated_at": ts(flag.updated_at),
+        "created_by_automod": flag.reporter_id is None,
+        "reason": flag.reason,
+        "custom": dict(flag.custom or {}),
+        "user": user_response(flag.reporter) if flag.reporter_id else None,
+        "message": message_response(message_id=flag.entity_id, text=item.content_text, cid=item.channel_cid,
+                                    creator=item.entity_creator, at=item.created_at),
+        "reviewed_at": ts(item.reviewed_at) if reviewed else None,
+        "reviewed_by": user_response(item.reviewed_by) if reviewed and item.reviewed_by_id else None,
+        "approved_at": None,
+        "rejected_at": None,
     }
 
 

@@ -1,5 +1,5 @@
 from .calls import Call, CallMember, PermissionRequest
-from .enforcement import Ban, Mute, UserBlock
+from .enforcement import Ban, ChannelMute, FutureChannelBan, Mute, UserBlock
 from .policy import Blocklist, ModerationConfig
 from .queue import EntityType, Flag, ReviewQueueItem, Severity
 from .system import ApiKey, ItemNote, ModerationLog, OutboxEvent, Task, WebhookDelivery, WebhookEndpoint
@@ -11,9 +11,11 @@ __all__ = [
     "Blocklist",
     "Call",
     "CallMember",
+    "ChannelMute",
     "EndUser",
     "EntityType",
     "Flag",
+    "FutureChannelBan",
     "ItemNote",
     "ModerationConfig",
     "ModerationLog",

@@ -134,3 +134,72 @@ class UserBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class ChannelMute(models.Model):
+    """`user` mutes the channel `channel_cid` (Stream Chat's channel mutes; kept with the user like user mutes).
+    Unmuting deletes the row; the log keeps history. In force while `expires_at` is empty or in the future."""
+
+    user = models.ForeignKey("reviews.EndUser", on_delete=models.CASCADE, related_name="channel_mutes")
+    channel_cid = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MuteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "channel_cid"], name="channel_mute_unique")]
+        indexes = [
+            models.Index(fields=["channel_cid"], name="channel_mute_cid_idx"),
+            models.Index(fields=["expires_at"], name="channel_mute_expiry_idx", condition=Q(expires_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.channel_cid}"
+
+    def is_in_force(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.expires_at is None or self.expires_at > now
+
+
+class FutureChannelBan(models.Model):
+    """Stream Chat's `ban_from_future_channels`: `target` is banned from every channel `banned_by` creates from
+    now on. One open row per (target, banner); lifting sets `lifted_at` (read with `in_force()` like bans)."""
+
+    target = models.ForeignKey("reviews.EndUser", on_delete=models.CASCADE, related_name="future_channel_bans",
+                               db_index=False)
+    banned_by = models.ForeignKey("reviews.EndUser", on_delete=models.CASCADE, related_name="future_channel_bans_given",
+                                  db_index=False)
+    reason = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: no time limit.")
+    shadow = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        "reviews.EndUser", null=True, blank=True, on_delete=models.SET_NULL, related_name="future_channel_bans_lifted",
+        db_index=False,
+    )
+
+    objects = BanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "banned_by"], condition=Q(lifted_at__isnull=True),
+                                    name="future_ban_one_open"),
+        ]
+        indexes = [
+            models.Index(fields=["banned_by", "created_at"], name="future_ban_banner_idx"),
+            models.Index(fields=["target", "created_at"], name="future_ban_target_idx"),
+            models.Index(fields=["lifted_by"], name="future_ban_lifted_by_idx", condition=Q(lifted_by__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"future-channel ban of {self.target_id} by {self.banned_by_id}"
+
+    def is_in_force(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.lifted_at is None and (self.expires_at is None or self.expires_at > now)

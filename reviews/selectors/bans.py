@@ -10,7 +10,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from reviews.models import Ban
+from reviews.models import Ban, FutureChannelBan
 
 from .filtersets import FilterSet
 from .queue import CharInFilter
@@ -52,3 +52,26 @@ class BanFilter(FilterSet):
 def ban_filter(data: dict | None) -> BanFilter:
     queryset: QuerySet[Ban] = Ban.objects.filter(lifted_at__isnull=True).select_related("target", "banned_by")
     return BanFilter(data=data or {}, queryset=queryset)
+
+
+class FutureChannelBanFilter(FilterSet):
+    """Stream Chat's query_future_channel_bans: by banning user (`user_id`) and banned user (`target_user_id`)."""
+
+    user_id = CharInFilter(field_name="banned_by_id", lookup_expr="in")
+    target_user_id = CharInFilter(field_name="target_id", lookup_expr="in")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gt")
+    created_from = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    in_force = django_filters.BooleanFilter(method="filter_in_force")
+
+    class Meta:
+        model = FutureChannelBan
+        fields: list[str] = []
+
+    filter_in_force = BanFilter.filter_in_force
+
+
+def future_ban_filter(data: dict | None) -> FutureChannelBanFilter:
+    queryset = FutureChannelBan.objects.filter(lifted_at__isnull=True).select_related("target", "banned_by")
+    return FutureChannelBanFilter(data=data or {}, queryset=queryset)

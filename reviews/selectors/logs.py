@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters
 
-from reviews.models import Flag, ModerationLog
+from reviews.models import Flag, ModerationLog, ReviewQueueItem
 
 from .filtersets import FilterSet
 from .pagination import SortKey
@@ -45,10 +45,19 @@ class FlagFilter(_CreatedRange):
     reason = CharInFilter(field_name="reason", lookup_expr="in")
     review_queue_item_id = CharInFilter(field_name="item_id", lookup_expr="in")
     type = CharInFilter(field_name="type", lookup_expr="in")
+    channel_cid = CharInFilter(field_name="item__channel_cid", lookup_expr="in", label="Channel")
+    is_reviewed = django_filters.BooleanFilter(method="filter_is_reviewed", label="Reviewed")
 
     class Meta:
         model = Flag
         fields: list[str] = []
+
+
+    def filter_is_reviewed(self, qs, name, value):
+        if value is None:
+            return qs
+        reviewed = qs.filter(item__status=ReviewQueueItem.Status.REVIEWED)
+        return reviewed if value else qs.exclude(item__status=ReviewQueueItem.Status.REVIEWED)
 
 
 def log_filter(data: dict | None) -> ModerationLogFilter:

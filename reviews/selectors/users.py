@@ -11,7 +11,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from reviews.models import Ban, EndUser, Flag, ModerationLog, Mute, ReviewQueueItem, UserBlock
+from reviews.models import Ban, ChannelMute, EndUser, Flag, ModerationLog, Mute, ReviewQueueItem, UserBlock
 
 from .filtersets import FilterSet
 from .queue import CharInFilter
@@ -74,10 +74,11 @@ class UserState:
     ban_expires: datetime | None = None
     blocked_user_ids: list[str] = field(default_factory=list)
     mutes: list[Mute] = field(default_factory=list)
+    channel_mutes: list[ChannelMute] = field(default_factory=list)
 
 
 def user_states(users: list[EndUser], *, with_mutes: bool = True) -> dict[str, UserState]:
-    """Enforcement state for `users` (and for the targets of their mutes): three queries, any page size."""
+    """Enforcement state for `users` (and for the targets of their mutes): four queries, any page size."""
     now = timezone.now()
     ids = [u.pk for u in users]
     states = {pk: UserState() for pk in ids}
@@ -89,6 +90,8 @@ def user_states(users: list[EndUser], *, with_mutes: bool = True) -> dict[str, U
         for mute in mutes:
             states[mute.user_id].mutes.append(mute)
             states.setdefault(mute.target_id, UserState())
+        for channel_mute in ChannelMute.objects.in_force(now).filter(user_id__in=ids).order_by("created_at", "id"):
+            states[channel_mute.user_id].channel_mutes.append(channel_mute)
     for ban in Ban.objects.in_force(now).app_wide().filter(target_id__in=list(states)).only(
         "target_id", "shadow", "expires_at"
     ):

@@ -44,11 +44,30 @@ class BanBody(Body):
     banned_by_id: str | None = None
     banned_by: UserRequest | None = None
     channel_cid: str | None = None
+    # Stream Chat's SDKs name the channel with type + id (channel.ban_user); they change the ban's scope, so
+    # they are honoured here too, never ignored.
+    type: str | None = None
+    id: str | None = None
     reason: str | None = None
     timeout: int | None = None
     shadow: bool | None = None
     ip_ban: bool | None = None
     delete_messages: str | None = None
+    ban_from_future_channels: bool | None = None
+
+
+def channel_of(channel_cid: str | None, channel_type: str | None, channel_id: str | None) -> str | None:
+    """The ban's channel: `channel_cid`, or `type` + `id` (Stream Chat's form), which must agree when both given."""
+    if channel_type is None and channel_id is None:
+        return channel_cid or None
+    if not channel_type or not str(channel_type).strip():
+        raise ModerationError.invalid("type", "is required with id: type and id name the channel together")
+    if not channel_id or not str(channel_id).strip():
+        raise ModerationError.invalid("id", "is required with type: type and id name the channel together")
+    cid = f"{channel_type}:{channel_id}"
+    if channel_cid and channel_cid != cid:
+        raise ModerationError.invalid("channel_cid", f"{channel_cid!r} disagrees with type:id {cid!r}")
+    return cid
 
 
 def _banner(request: HttpRequest, banned_by_id: str | None, field: str) -> EndUser:
@@ -65,21 +84,40 @@ def _user_scope(request: HttpRequest, channel_cid: str | None) -> None:
         raise ModerationError.not_allowed("channel_cid: banning from all channels needs a server-side token")
 
 
-@router.post("/moderation/ban", summary="ban (app-wide or channel_cid; shadow; ip_ban)")
-def ban(request: HttpRequest, data: BanBody) -> dict:
-    if data.delete_messages is not None and data.delete_messages not in decisions.DELETE_MODES:
+def ban_with_terms(request: HttpRequest, *, target_user_id: str, banned_by_id: str | None, banned_by_field: str,
+                   channel_cid: str | None, reason: str | None, timeout: int | None, shadow: bool, ip_ban: bool,
+                   delete_messages: str | None, delete_reactions: bool | None = None,
+                   ban_from_future_channels: bool = False) -> None:
+    """One ban request of either face (getstream's /api/v2/moderation/ban, Chat's /moderation/ban): checks,
+    then the ban, the message deletion and the future-channel ban in one transaction."""
+    if delete_messages is not None and delete_messages not in decisions.DELETE_MODES:
         raise ModerationError.invalid("delete_messages", "must be soft, pruning or hard")
-    actor = _banner(request, _user_id_of(data.banned_by_id, data.banned_by), "banned_by_id")
-    _user_scope(request, data.channel_cid)
-    target = actions.ensure_user(data.target_user_id, field="target_user_id")
+    if delete_reactions and not delete_messages:
+        raise ModerationError.invalid("delete_reactions", "needs delete_messages (soft, pruning or hard)")
+    actor = _banner(request, banned_by_id, banned_by_field)
+    _user_scope(request, channel_cid)
+    target = actions.ensure_user(target_user_id, field="target_user_id")
     if target.pk == actor.pk:
         raise ModerationError.invalid("target_user_id", "a user cannot ban themselves")
     with transaction.atomic():
-        actions.ban_user(target=target, actor=actor, channel_cid=data.channel_cid, reason=data.reason or "",
-                         timeout_minutes=data.timeout, shadow=bool(data.shadow), ip_ban=bool(data.ip_ban))
-        if data.delete_messages:
-            decisions.delete_user_messages(target=target, actor=actor, mode=data.delete_messages,
-                                           channel_cid=data.channel_cid, reason=data.reason or "")
+        actions.ban_user(target=target, actor=actor, channel_cid=channel_cid, reason=reason or "",
+                         timeout_minutes=timeout, shadow=shadow, ip_ban=ip_ban)
+        if ban_from_future_channels:
+            actions.ban_from_future_channels(target=target, banned_by=actor, actor=actor, reason=reason or "",
+                                             timeout_minutes=timeout, shadow=shadow)
+        if delete_messages:
+            decisions.delete_user_messages(target=target, actor=actor, mode=delete_messages,
+                                           channel_cid=channel_cid, reason=reason or "",
+                                           delete_reactions=bool(delete_reactions))
+
+
+@router.post("/moderation/ban", summary="ban (app-wide, or a channel by channel_cid or type + id; shadow; ip_ban)")
+def ban(request: HttpRequest, data: BanBody) -> dict:
+    ban_with_terms(
+        request, target_user_id=data.target_user_id, banned_by_id=_user_id_of(data.banned_by_id, data.banned_by),
+        banned_by_field="banned_by_id", channel_cid=channel_of(data.channel_cid, data.type, data.id),
+        reason=data.reason, timeout=data.timeout, shadow=bool(data.shadow), ip_ban=bool(data.ip_ban),
+        delete_messages=data.delete_messages, ban_from_future_channels=bool(data.ban_from_future_channels))
     return {}
 
 
@@ -88,20 +126,32 @@ class UnbanBody(Body):
     unbanned_by: UserRequest | None = None
 
 
+def unban_with_terms(request: HttpRequest, *, target_user_id: str | None, channel_cid: str | None,
+                     created_by: str | None, created_by_field: str = "created_by", shadow_only: bool = False,
+                     remove_future_channels_ban: bool = False) -> None:
+    """One unban request of either face: lift the ban in the scope (and the future-channel bans if asked)."""
+    caller = request.auth
+    caller.require_moderator("unbanning")
+    _user_scope(request, channel_cid)
+    actor = caller.acting_user(created_by, created_by_field)
+    if not target_user_id or not target_user_id.strip():
+        raise ModerationError.invalid("target_user_id", "is required and must not be empty")
+    target = EndUser.objects.filter(pk=target_user_id).first()
+    if target is None:
+        raise ModerationError.not_found("user", target_user_id)
+    with transaction.atomic():
+        actions.unban_user(target=target, actor=actor, channel_cid=channel_cid or None, shadow_only=shadow_only)
+        if remove_future_channels_ban:
+            actions.lift_future_channel_bans(target=target, actor=actor,
+                                             banned_by=actor if created_by else None)
+
+
 @router.post("/moderation/unban", summary="unban (target_user_id, channel_cid, created_by in the query string)")
 def unban(request: HttpRequest, target_user_id: str, channel_cid: str | None = None,
           created_by: str | None = None, data: UnbanBody | None = None) -> dict:
     data = data or UnbanBody()
-    caller = request.auth
-    caller.require_moderator("unbanning")
-    _user_scope(request, channel_cid)
-    actor = caller.acting_user(created_by or _user_id_of(data.unbanned_by_id, data.unbanned_by), "created_by")
-    target = EndUser.objects.filter(pk=target_user_id).first() if target_user_id.strip() else None
-    if not target_user_id.strip():
-        raise ModerationError.invalid("target_user_id", "is required and must not be empty")
-    if target is None:
-        raise ModerationError.not_found("user", target_user_id)
-    actions.unban_user(target=target, actor=actor, channel_cid=channel_cid or None)
+    unban_with_terms(request, target_user_id=target_user_id, channel_cid=channel_cid or None,
+                     created_by=created_by or _user_id_of(data.unbanned_by_id, data.unbanned_by))
     return {}
 
 
