@@ -7,8 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import ChannelMute, EndUser
 
@@ -49,8 +48,8 @@ def mute_channel(*, user: EndUser, channel_cid: str, actor: Actor, expiration_ms
         mute.save(update_fields=["expires_at", "created_at", "updated_at"])
     write_log(action="mute_channel", actor=actor, target_user=user,
               custom={"channel_cid": channel_cid, "expires_at": expires_at.isoformat() if expires_at else None})
-    events.record("channel.muted", user=wire.user_common(user), cid=channel_cid,
-                  expiration=wire.ts(expires_at))
+    events.record("channel.muted", user=payloads.user_common(user), cid=channel_cid,
+                  expiration=payloads.ts(expires_at))
     return mute
 
 
@@ -68,5 +67,5 @@ def unmute_channel(*, user: EndUser, channel_cid: str, actor: Actor, field: str 
     if not was_in_force:
         return False
     write_log(action="unmute_channel", actor=actor, target_user=user, custom={"channel_cid": channel_cid})
-    events.record("channel.unmuted", user=wire.user_common(user), cid=channel_cid)
+    events.record("channel.unmuted", user=payloads.user_common(user), cid=channel_cid)
     return True

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import EndUser, FutureChannelBan
 
@@ -44,8 +43,8 @@ def ban_from_future_channels(*, target: EndUser, banned_by: EndUser, actor: Acto
     write_log(action="ban_from_future_channels", actor=actor, target_user=target, reason=reason,
               custom={"future_ban_id": ban.pk, "banned_by": banned_by.pk, "shadow": shadow, "updated": updated,
                       "expires_at": expires_at.isoformat() if expires_at else None})
-    events.record("user.banned", user=wire.user_common(target), created_by=wire.user_common(banned_by),
-                  reason=reason or "", expiration=wire.ts(expires_at), shadow=shadow, cid=None,
+    events.record("user.banned", user=payloads.user_common(target), created_by=payloads.user_common(banned_by),
+                  reason=reason or "", expiration=payloads.ts(expires_at), shadow=shadow, cid=None,
                   ban_from_future_channels=True)
     return ban
 
@@ -69,8 +68,8 @@ def lift_future_channel_bans(*, target: EndUser, actor: Actor, banned_by: EndUse
         ban.save(update_fields=["lifted_at", "lifted_by", "updated_at"])
         write_log(action="unban_from_future_channels", actor=actor, target_user=target,
                   custom={"future_ban_id": ban.pk, "banned_by": ban.banned_by_id})
-        events.record("user.unbanned", user=wire.user_common(target),
-                      created_by=wire.user_common(actor) if actor else None, shadow=ban.shadow, cid=None,
+        events.record("user.unbanned", user=payloads.user_common(target),
+                      created_by=payloads.user_common(actor) if actor else None, shadow=ban.shadow, cid=None,
                       ban_from_future_channels=True)
         lifted += 1
     return lifted

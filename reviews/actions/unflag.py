@@ -6,8 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from reviews import events
-from reviews.api import wire
+from reviews import events, payloads
 from reviews.models import EndUser, Flag
 
 from ._common import Actor, lock_item, require_text, write_log
@@ -31,5 +30,5 @@ def unflag_content(*, reporter: EndUser, entity_type: str, entity_id: str, actor
     item.refresh_from_db(fields=["flags_count"])
     write_log(action="unflag", actor=actor, target_user=item.entity_creator, item=item,
               custom={"entity_type": entity_type, "entity_id": entity_id, "reporter": reporter.pk})
-    events.record("review_queue_item.updated", review_queue_item=wire.review_queue_item(item), action="unflag")
+    events.record("review_queue_item.updated", review_queue_item=payloads.review_queue_item(item), action="unflag")
     return flag
