@@ -11,6 +11,7 @@ from typing import Any
 
 from reviews.models import Ban, EndUser, ModerationLog, ReviewQueueItem
 from reviews.payloads import (  # noqa: F401 - the shapes events share, re-exported for the routers
+    EPOCH,
     message_response,
     review_queue_item,
     ts,
