@@ -15,6 +15,16 @@ const at = (s) => {
   return new Date(s);
 };
 
+// A bulk task runs on the worker (at once under the tests' eager Celery); poll it as seed 000 says.
+async function finished(taskId) {
+  for (let i = 0; i < 600; i += 1) {
+    const task = await client.getTask(taskId);
+    if (task.status === 'completed' || task.status === 'failed') return task;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return client.getTask(taskId);
+}
+
 async function refused(promise, status, field) {
   await assert.rejects(promise, (err) => {
     assert.equal(err.status, status);
@@ -55,11 +65,11 @@ test('deactivateUser, reactivateUser, deactivateUsers and getTask', async () => 
   assert.equal(back.user.deactivated_at, null);
   assert.equal(back.user.name, 'Carol');
   const { task_id } = await client.deactivateUsers(['js-carol', 'js-ghost'], { created_by_id: 'js-mod' });
-  const task = await client.getTask(task_id);
+  const task = await finished(task_id);
   assert.equal(task.status, 'completed');
   assert.equal(task.result.changed, 1);
   at(task.created_at);
-  await client.reactivateUsers(['js-carol']);
+  await finished((await client.reactivateUsers(['js-carol'])).task_id);
 });
 
 test('blockUser, getBlockedUsers, unBlockUser', async () => {
@@ -74,11 +84,11 @@ test('blockUser, getBlockedUsers, unBlockUser', async () => {
 
 test('banUser app-wide with timeout, reason and ip_ban; channel.banUser is a channel ban', async () => {
   await client.banUser('js-bob', { banned_by_id: 'js-mod', ip_ban: true, reason: 'Please come back tomorrow' });
-  const channel = client.channel('livestream', 'fortnite');
+  const channel = client.channel('livestream', 'js-fortnite');
   await channel.banUser('js-alice', { banned_by_id: 'js-mod', reason: 'Banned for one hour', timeout: 60 });
   const { bans } = await client.queryBannedUsers({ user_id: { $in: ['js-alice', 'js-bob'] } });
   const byUser = Object.fromEntries(bans.map((b) => [b.user.id, b]));
-  assert.equal(byUser['js-alice'].channel.cid, 'livestream:fortnite');
+  assert.equal(byUser['js-alice'].channel.cid, 'livestream:js-fortnite');
   assert.equal(byUser['js-bob'].channel, undefined);
   assert.equal(byUser['js-bob'].ip_ban, true);
   const days = (at(byUser['js-bob'].expires) - at(byUser['js-bob'].created_at)) / 86400000;
@@ -89,45 +99,45 @@ test('banUser app-wide with timeout, reason and ip_ban; channel.banUser is a cha
 });
 
 test('channel shadowBan and removeShadowBan', async () => {
-  const channel = client.channel('messaging', 'general');
+  const channel = client.channel('messaging', 'js-general');
   await channel.shadowBan('js-alice', { banned_by_id: 'js-mod' });
-  const { bans } = await client.queryBannedUsers({ channel_cid: 'messaging:general' });
+  const { bans } = await client.queryBannedUsers({ channel_cid: 'messaging:js-general' });
   assert.deepEqual(bans.map((b) => [b.user.id, b.shadow]), [['js-alice', true]]);
   await channel.removeShadowBan('js-alice');
-  assert.deepEqual((await client.queryBannedUsers({ channel_cid: 'messaging:general' })).bans, []);
+  assert.deepEqual((await client.queryBannedUsers({ channel_cid: 'messaging:js-general' })).bans, []);
 });
 
 test('ban_from_future_channels, queryFutureChannelBans and remove_future_channels_ban', async () => {
-  await client.channel('messaging', 'alices').banUser('js-bob', { banned_by_id: 'js-alice',
+  await client.channel('messaging', 'js-alices').banUser('js-bob', { banned_by_id: 'js-alice',
     ban_from_future_channels: true, reason: 'spam' });
   const { bans } = await client.queryFutureChannelBans({ user_id: 'js-alice' });
   assert.deepEqual(bans.map((b) => [b.user.id, b.reason]), [['js-bob', 'spam']]);
   at(bans[0].created_at);
-  await client.unbanUser('js-bob', { type: 'messaging', id: 'alices', remove_future_channels_ban: true });
+  await client.unbanUser('js-bob', { type: 'messaging', id: 'js-alices', remove_future_channels_ban: true });
   assert.deepEqual((await client.queryFutureChannelBans({ user_id: 'js-alice' })).bans, []);
 });
 
 test('queryBannedUsers: filters, sort, offset and seed 002 created_at pagination to the last page', async () => {
   const ids = ['js-p0', 'js-p1', 'js-p2', 'js-p3', 'js-p4'];
   await client.upsertUsers(ids.map((id) => ({ id })));
-  for (const id of ids) await client.channel('livestream', '123').banUser(id, { banned_by_id: 'js-mod' });
+  for (const id of ids) await client.channel('livestream', 'js-123').banUser(id, { banned_by_id: 'js-mod' });
   const seen = [];
-  let filter = { channel_cid: 'livestream:123' };
+  let filter = { channel_cid: 'livestream:js-123' };
   for (;;) {
     const { bans } = await client.queryBannedUsers(filter, [{ created_at: -1 }], { limit: 2 });
     if (bans.length === 0) break;
     seen.push(...bans.map((b) => b.user.id));
-    filter = { channel_cid: 'livestream:123', created_at: { $lt: bans[bans.length - 1].created_at } };
+    filter = { channel_cid: 'livestream:js-123', created_at: { $lt: bans[bans.length - 1].created_at } };
   }
   assert.deepEqual(seen, [...ids].reverse());
-  const second = await client.queryBannedUsers({ channel_cid: { $in: ['livestream:123'] } }, [{ created_at: 1 }],
+  const second = await client.queryBannedUsers({ channel_cid: { $in: ['livestream:js-123'] } }, [{ created_at: 1 }],
     { limit: 2, offset: 1 });
   assert.deepEqual(second.bans.map((b) => b.user.id), ['js-p1', 'js-p2']);
-  const notMine = await client.queryBannedUsers({ channel_cid: 'livestream:123', user_id: { $nin: ids.slice(1) } });
+  const notMine = await client.queryBannedUsers({ channel_cid: 'livestream:js-123', user_id: { $nin: ids.slice(1) } });
   assert.deepEqual(notMine.bans.map((b) => b.user.id), ['js-p0']);
-  const byMod = await client.queryBannedUsers({ channel_cid: 'livestream:123', banned_by_id: { $neq: 'js-mod' } });
+  const byMod = await client.queryBannedUsers({ channel_cid: 'livestream:js-123', banned_by_id: { $neq: 'js-mod' } });
   assert.deepEqual(byMod.bans, []);
-  const live = await client.queryBannedUsers({ channel_cid: 'livestream:123' }, [], { exclude_expired_bans: true });
+  const live = await client.queryBannedUsers({ channel_cid: 'livestream:js-123' }, [], { exclude_expired_bans: true });
   assert.equal(live.bans.length, 5);
   await refused(client.queryBannedUsers({ channel_cid: { $nin: ['x:y'] } }), 400, 'filter_conditions.channel_cid');
 });
@@ -180,12 +190,12 @@ test('seed 003: muteUser with a timeout and unmuteUser; mutes come back with the
 });
 
 test('channel.mute and channel.unmute', async () => {
-  const channel = client.channel('messaging', 'general');
+  const channel = client.channel('messaging', 'js-general');
   const res = await channel.mute({ user_id: 'js-alice', expiration: 120000 });
-  assert.equal(res.channel_mute.channel.cid, 'messaging:general');
+  assert.equal(res.channel_mute.channel.cid, 'messaging:js-general');
   assert.equal(at(res.channel_mute.expires) - at(res.channel_mute.created_at), 120000);
   const { users } = await client.queryUsers({ id: 'js-alice' });
-  assert.deepEqual(users[0].channel_mutes.map((m) => m.channel.cid), ['messaging:general']);
+  assert.deepEqual(users[0].channel_mutes.map((m) => m.channel.cid), ['messaging:js-general']);
   await channel.unmute({ user_id: 'js-alice' });
   assert.deepEqual((await client.queryUsers({ id: 'js-alice' })).users[0].channel_mutes, []);
 });
