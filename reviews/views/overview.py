@@ -10,13 +10,12 @@ from django.db.models.functions import TruncHour
 from django.shortcuts import render
 from django.utils import timezone
 
+from reviews.actions import registry
 from reviews.models import ModerationLog, ReviewQueueItem
 from reviews.selectors.queue import bounded_count
 
 from ._common import page_view, role_of
 
-DECISIONS = ["mark_reviewed", "delete_message", "block", "shadow_block", "restore", "ban", "shadow_ban", "mute",
-             "escalate", "de_escalate", "bulk_decision"]
 HOURS = 24
 CHART_W, CHART_H, PAD = 560, 160, 24
 
@@ -55,7 +54,9 @@ def overview(request):
     oldest = pending.order_by("created_at", "id").values_list("created_at", flat=True).first()
     items_in = (ReviewQueueItem.objects.filter(created_at__gte=start).annotate(h=TruncHour("created_at"))
                 .values_list("h").annotate(n=Count("id")).order_by("h"))
-    decisions = ModerationLog.objects.filter(created_at__gte=start, action__in=DECISIONS, actor__isnull=False)
+    # Moderators' decisions only (the decision table's): not end users' own blocks and mutes, not the system's.
+    decisions = ModerationLog.objects.filter(created_at__gte=start, action__in=registry.DECISION_ACTIONS,
+                                             actor_type=ModerationLog.ActorType.MODERATOR, actor__isnull=False)
     out = decisions.annotate(h=TruncHour("created_at")).values_list("h").annotate(n=Count("id")).order_by("h")
     per_mod = list(decisions.values_list("actor_id").annotate(n=Count("id")).order_by("-n", "actor_id")[:12])
     in_series, out_series = hourly(items_in, start), hourly(out, start)
