@@ -139,6 +139,16 @@ class NoteParams(Params):
     text: str
 
 
+class CallUserParams(Params):
+    call_cid: str
+    target_user_id: str
+    reason: str | None = None
+
+
+class PermissionRequestParams(Params):
+    request_id: int
+
+
 class UserParams(Params):
     target_user_id: str | None = None
     reason: str | None = None
@@ -294,6 +304,45 @@ def _reactivate(c: Ctx):
     return users.reactivate_user(target=_target(c, c.params.target_user_id), actor=c.actor)
 
 
+def _call(cid: str):
+    from reviews.models import Call
+
+    call_type, _, call_id = cid.partition(":")
+    call = Call.objects.filter(type=call_type, call_id=call_id).first()
+    if call is None:
+        raise ModerationError.not_found("call", cid)
+    return call
+
+
+def _call_block(c: Ctx):
+    from .calls import block_call_user
+
+    p: CallUserParams = c.params
+    return block_call_user(call=_call(p.call_cid), target=_target(c, p.target_user_id), actor=c.actor,
+                           reason=p.reason or "")
+
+
+def _call_unblock(c: Ctx):
+    from .calls import unblock_call_user
+
+    p: CallUserParams = c.params
+    return unblock_call_user(call=_call(p.call_cid), target=_target(c, p.target_user_id), actor=c.actor,
+                             reason=p.reason or "")
+
+
+def _permission(accept: bool) -> Callable[[Ctx], Any]:
+    def run(c: Ctx):
+        from reviews.models import PermissionRequest
+
+        from .calls import decide_permission_request
+
+        request = PermissionRequest.objects.filter(pk=c.params.request_id).first()
+        if request is None:
+            raise ModerationError.not_found("permission request", str(c.params.request_id))
+        return decide_permission_request(request=request, actor=c.actor, accept=accept)
+    return run
+
+
 # --- the table --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -386,7 +435,7 @@ VERBS: tuple[Verb, ...] = (
     Verb("unban", "Unban", run=_unban, params=UnbanParams, item=REVIEWED, undo=undo.undo_unban, opposite="ban",
          done="unbanned", faces=frozenset({API, USER, ADMIN})),
     Verb("mute", "Mute creator", run=_mute, params=MuteParams, undo=undo.undo_mute, opposite="unmute", key="m",
-         short="Mute", done="creator muted", faces=DASHBOARD | {USER, ADMIN}),
+         short="Mute", done="creator muted", faces=DASHBOARD | {USER}),
     Verb("note", "Add a note", kind=Kind.RECORD, run=_note, params=NoteParams, needs_item=True, key="n", short="Note",
          done="note added", heavy=True, faces=frozenset({FORM, ROW})),
     Verb("unmute", "Unmute", run=_unmute, params=UnmuteParams, undo=undo.undo_unmute, opposite="mute",
@@ -430,15 +479,19 @@ VERBS: tuple[Verb, ...] = (
     Verb("call_created", "Call created", kind=Kind.RECORD),
     Verb("call_settings_updated", "Call settings updated", kind=Kind.RECORD),
     Verb("call_ended", "Call ended"),
-    Verb("call_block", "Block from a call"),
-    Verb("call_unblock", "Unblock from a call"),
+    Verb("call_block", "Block from the call", run=_call_block, params=CallUserParams, done="blocked from the call",
+         faces=frozenset({ADMIN})),
+    Verb("call_unblock", "Unblock from the call", run=_call_unblock, params=CallUserParams,
+         done="unblocked from the call", faces=frozenset({ADMIN})),
     Verb("call_kick", "Kick from a call"),
     Verb("call_mute", "Mute in a call"),
     Verb("call_unmute", "Unmute in a call"),
     Verb("call_permissions_updated", "Call permissions updated"),
     Verb("call_permission_request", "Call permission requested", kind=Kind.OWN),
-    Verb("call_permission_accepted", "Call permission accepted"),
-    Verb("call_permission_rejected", "Call permission rejected"),
+    Verb("call_permission_accepted", "Accept the permission request", run=_permission(True),
+         params=PermissionRequestParams, done="accepted", faces=frozenset({ADMIN})),
+    Verb("call_permission_rejected", "Reject the permission request", run=_permission(False),
+         params=PermissionRequestParams, done="rejected", faces=frozenset({ADMIN})),
     Verb("call_verdict", "Call verdict", kind=Kind.SYSTEM),
     Verb("call_verdict_reverted", "Call verdict reverted"),
 )
