@@ -115,15 +115,9 @@ lift_selected_bans = verb_action("lift_selected_bans", "unban", "Lift selected b
                                  params=lambda b: {"target_user_id": b.target_id, "channel_cid": b.channel_cid})
 lift_selected_mutes = verb_action("lift_selected_mutes", "unmute", "Lift selected mutes",
                                   params=lambda m: {"target_user_id": m.target_id, "muted_by": m.user_id})
-mark_selected_reviewed = verb_action("mark_selected_reviewed", "mark_reviewed", "Mark selected items reviewed",
-                                     on_item=True)
-delete_selected_content = verb_action("delete_selected_content", "delete_message",
-                                      "Delete the content of selected items", on_item=True)
-restore_selected_content = verb_action("restore_selected_content", "restore",
-                                       "Restore the content of selected items", on_item=True)
-escalate_selected = verb_action("escalate_selected", "escalate", "Escalate selected items", on_item=True)
-de_escalate_selected = verb_action("de_escalate_selected", "de_escalate", "De-escalate selected items",
-                                   on_item=True)
+# Every verb on a queue item the decision table offers admin, as "<verb>_selected" (mark_reviewed_selected...).
+ITEM_ACTIONS = [verb_action(f"{v.name}_selected", v.name, f"{v.label} (selected items)", on_item=True)
+                for v in registry.offered_on(registry.Face.ADMIN) if v.needs_item]
 block_selected_members = verb_action("block_selected_members", "call_block", "Block selected members from their call",
                                      params=lambda m: {"call_cid": m.call.cid, "target_user_id": m.user_id})
 unblock_selected_members = verb_action("unblock_selected_members", "call_unblock",
@@ -203,8 +197,7 @@ class ReviewQueueItemAdmin(ModerationStateAdmin):
     autocomplete_fields = ("entity_creator", "reviewed_by", "locked_by")
     list_select_related = ("entity_creator", "locked_by")
     inlines = [FlagInline]
-    actions = [mark_selected_reviewed, delete_selected_content, restore_selected_content, escalate_selected,
-               de_escalate_selected]
+    actions = ITEM_ACTIONS
 
 
 @admin.register(Flag)

@@ -147,8 +147,8 @@ def _run(admin_client, model, action: str, objs) -> None:
 @pytest.mark.parametrize(("name", "action", "logged", "event"), [
     ("Ban", "lift_selected_bans", "unban", "user.unbanned"),
     ("Mute", "lift_selected_mutes", "unmute", "user.unmuted"),
-    ("ReviewQueueItem", "mark_selected_reviewed", "mark_reviewed", "moderation.mark_reviewed"),
-    ("ReviewQueueItem", "delete_selected_content", "delete_message", "review_queue_item.updated"),
+    ("ReviewQueueItem", "mark_reviewed_selected", "mark_reviewed", "moderation.mark_reviewed"),
+    ("ReviewQueueItem", "delete_message_selected", "delete_message", "review_queue_item.updated"),
     ("ReviewQueueItem", "escalate_selected", "escalate", "review_queue_item.updated"),
     ("CallMember", "block_selected_members", "call_block", "call.blocked_user"),
     ("PermissionRequest", "accept_selected_requests", "call_permission_accepted", "call.permissions_updated"),
@@ -172,7 +172,7 @@ def test_admin_actions_respect_claims(admin_client, alice, bob, moderator):
     item = _state_rows(alice, bob, moderator)[apps.get_model("reviews", "ReviewQueueItem")]
     actions.claim_item(item=item, holder=moderator)
     url = reverse("admin:reviews_reviewqueueitem_changelist")
-    response = admin_client.post(url, {"action": "mark_selected_reviewed", "_selected_action": [item.pk]}, follow=True)
+    response = admin_client.post(url, {"action": "mark_reviewed_selected", "_selected_action": [item.pk]}, follow=True)
     assert b"is reviewing this item" in response.content and b"0 changed, 1 failed" in response.content
     item.refresh_from_db()
     assert item.status == "pending"

@@ -37,10 +37,7 @@ BEFORE = {
 # Options each face needs for a verb beyond its defaults (a note has text; the API's is Stream's sub-object).
 FORM_FIELDS = {"note": {"note": "looks like a bot"}}
 API_PARAMS = {"custom": {"id": "warn_user"}, "delete_user_messages": {"delete_messages": "soft"}}
-# Django admin's action for a verb, on queue items or on users.
-ADMIN_ITEM = {"mark_reviewed": "mark_selected_reviewed", "delete_message": "delete_selected_content",
-              "restore": "restore_selected_content", "escalate": "escalate_selected",
-              "de_escalate": "de_escalate_selected"}
+# Django admin's action for a verb on users (on queue items admin offers every verb as "<verb>_selected").
 ADMIN_USER = {"ban": "ban_selected", "unban": "unban_selected", "deactivate_user": "deactivate_selected",
               "reactivate_user": "reactivate_selected"}
 VOLATILE = {"ban_id", "expires_at", "note_id", "task_id"}
@@ -116,7 +113,7 @@ def _users_page(world, verb: str, item, creator) -> None:
 
 def _admin(world, verb: str, item, creator) -> None:
     if item is not None:
-        url, action, pk = reverse("admin:reviews_reviewqueueitem_changelist"), ADMIN_ITEM[verb], item.pk
+        url, action, pk = reverse("admin:reviews_reviewqueueitem_changelist"), f"{verb}_selected", item.pk
     else:
         url, action, pk = reverse("admin:reviews_enduser_changelist"), ADMIN_USER[verb], creator.pk
     response = world["dashboard"].post(url, {"action": action, "_selected_action": [pk]}, follow=True)
@@ -135,7 +132,7 @@ def _faces(verb: registry.Verb, table: dict, on_item: bool) -> list:
             continue
         if face == Face.ROW and verb.heavy:
             continue  # the row opens the decision form for it: the form face
-        if face == Face.ADMIN and verb.name not in (ADMIN_ITEM if on_item else ADMIN_USER):
+        if face == Face.ADMIN and (verb.needs_item != on_item or not on_item and verb.name not in ADMIN_USER):
             continue
         faces.append((face, run))
     return faces
