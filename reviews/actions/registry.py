@@ -366,10 +366,6 @@ class Verb:
     offered: Callable[[ItemState], bool] | None = None  # shown on an item in this state (default: always)
 
     @property
-    def logged_as(self) -> str:
-        return self.logs_as or self.name
-
-    @property
     def undoable(self) -> bool:
         return self.undo is not None
 
