@@ -1,6 +1,10 @@
 """Django admin for every model. Changelists on tables that grow without bound skip the full COUNT(*)
-(`show_full_result_count = False` plus an estimated paginator count on PostgreSQL). Admin actions hand off to
-the action layer, so an admin ban is the same ban as the dashboard's or the API's."""
+(`show_full_result_count = False` plus an estimated paginator count on PostgreSQL).
+
+Admin is a face, not a back door: moderation state (bans, mutes, blocks, flags, queue items and notes, calls,
+their members and permission requests, a user's deactivation) is read-only here, and changes only through
+admin actions, each of which applies a verb of the decision table (`registry.apply`), so an admin ban is the
+same ban as the dashboard's or the API's, logged and announced the same way."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from django.db import connection
 from django.utils.functional import cached_property
 
 from reviews import actions
+from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.models import (
     ApiKey,
@@ -60,40 +65,71 @@ class LargeTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
-def _run_per_object(modeladmin, request, queryset, verb: str, fn) -> None:
-    actor = identity_for(request.user)
-    changed = failed = 0
-    for obj in queryset.iterator(chunk_size=200):
-        try:
-            changed += bool(fn(obj, actor))
-        except ModerationError as exc:
-            failed += 1
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-    level = messages.SUCCESS if not failed else messages.WARNING
-    modeladmin.message_user(request, f"{verb}: {changed} changed, {failed} failed.", level)
+class ModerationStateAdmin(LargeTableAdmin):
+    """Read-only: no add, change or delete that would write moderation state past the actions. The changelist
+    stays (and with it the admin actions, which need the change permission on the list, not on a row)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
-@admin.action(description="Ban selected users app-wide", permissions=["change"])
-def ban_selected(modeladmin, request, queryset):
-    _run_per_object(modeladmin, request, queryset, "Ban",
-                    lambda u, a: actions.ban_user(target=u, actor=a, reason="banned from Django admin"))
+def verb_action(name: str, verb_name: str, description: str, *, params=lambda obj: {}, on_item: bool = False):
+    """An admin action that applies one verb of the decision table to each selected row: `params(obj)` says
+    whom or what it acts on. Each row is its own transaction; a refusal (say, an item another moderator
+    holds) is reported and the rest go on."""
+    verb = registry.get(verb_name, face=registry.Face.ADMIN)
+    title = verb.name.replace("_", " ").capitalize()
+
+    def act(modeladmin, request, queryset):
+        actor = identity_for(request.user)
+        changed = failed = 0
+        for obj in queryset.iterator(chunk_size=200):
+            try:
+                applied = registry.apply(verb, item=obj if on_item else None, actor=actor, params=params(obj))
+                changed += bool(applied.result)
+            except ModerationError as exc:
+                failed += 1
+                modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+        level = messages.SUCCESS if not failed else messages.WARNING
+        modeladmin.message_user(request, f"{title}: {changed} changed, {failed} failed.", level)
+
+    act.__name__ = name
+    return admin.action(description=description, permissions=["change"])(act)
 
 
-@admin.action(description="Lift app-wide bans of selected users", permissions=["change"])
-def unban_selected(modeladmin, request, queryset):
-    _run_per_object(modeladmin, request, queryset, "Unban", lambda u, a: actions.unban_user(target=u, actor=a))
+def _user(obj) -> dict:
+    return {"target_user_id": obj.pk, "reason": "from Django admin"}
 
 
-@admin.action(description="Deactivate selected users", permissions=["change"])
-def deactivate_selected(modeladmin, request, queryset):
-    _run_per_object(modeladmin, request, queryset, "Deactivate",
-                    lambda u, a: actions.deactivate_user(target=u, actor=a))
-
-
-@admin.action(description="Reactivate selected users", permissions=["change"])
-def reactivate_selected(modeladmin, request, queryset):
-    _run_per_object(modeladmin, request, queryset, "Reactivate",
-                    lambda u, a: actions.reactivate_user(target=u, actor=a))
+ban_selected = verb_action("ban_selected", "ban", "Ban selected users app-wide",
+                           params=lambda u: {**_user(u), "reason": "banned from Django admin"})
+unban_selected = verb_action("unban_selected", "unban", "Lift app-wide bans of selected users", params=_user)
+deactivate_selected = verb_action("deactivate_selected", "deactivate_user", "Deactivate selected users",
+                                  params=_user)
+reactivate_selected = verb_action("reactivate_selected", "reactivate_user", "Reactivate selected users",
+                                  params=_user)
+lift_selected_bans = verb_action("lift_selected_bans", "unban", "Lift selected bans",
+                                 params=lambda b: {"target_user_id": b.target_id, "channel_cid": b.channel_cid})
+lift_selected_mutes = verb_action("lift_selected_mutes", "unmute", "Lift selected mutes",
+                                  params=lambda m: {"target_user_id": m.target_id, "muted_by": m.user_id})
+# Every verb on a queue item the decision table offers admin, as "<verb>_selected" (mark_reviewed_selected...).
+ITEM_ACTIONS = [verb_action(f"{v.name}_selected", v.name, f"{v.label} (selected items)", on_item=True)
+                for v in registry.offered_on(registry.Face.ADMIN) if v.needs_item]
+block_selected_members = verb_action("block_selected_members", "call_block", "Block selected members from their call",
+                                     params=lambda m: {"call_cid": m.call.cid, "target_user_id": m.user_id})
+unblock_selected_members = verb_action("unblock_selected_members", "call_unblock",
+                                       "Unblock selected members from their call",
+                                       params=lambda m: {"call_cid": m.call.cid, "target_user_id": m.user_id})
+accept_selected_requests = verb_action("accept_selected_requests", "call_permission_accepted",
+                                       "Accept selected permission requests", params=lambda r: {"request_id": r.pk})
+reject_selected_requests = verb_action("reject_selected_requests", "call_permission_rejected",
+                                       "Reject selected permission requests", params=lambda r: {"request_id": r.pk})
 
 
 @admin.register(EndUser)
@@ -102,21 +138,20 @@ class EndUserAdmin(LargeTableAdmin):
     list_filter = ("role", ("deactivated_at", admin.EmptyFieldListFilter), "created_at")
     search_fields = ("=id", "name", "=last_ip")
     date_hierarchy = "created_at"
-    readonly_fields = ("deactivated_at", "created_at", "updated_at")
+    readonly_fields = ("deactivated_at", "deleted_at", "created_at", "updated_at")  # moderation state: actions only
     autocomplete_fields = ("dashboard_user",)
     actions = [ban_selected, unban_selected, deactivate_selected, reactivate_selected]
 
-
-@admin.action(description="Lift selected bans", permissions=["change"])
-def lift_selected_bans(modeladmin, request, queryset):
-    _run_per_object(
-        modeladmin, request, queryset.select_related("target"), "Lift",
-        lambda b, a: actions.unban_user(target=b.target, actor=a, channel_cid=b.channel_cid),
-    )
+    def get_deleted_objects(self, objs, request):
+        # Deleting a user erases their account with everything stored about them (data erasure, not a moderation
+        # decision; the log keeps their id). Their bans, mutes and blocks go with them, though admin may not
+        # delete those one by one, so the cascade is not refused for want of that permission.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
 
 @admin.register(Ban)
-class BanAdmin(LargeTableAdmin):
+class BanAdmin(ModerationStateAdmin):
     list_display = ("target", "channel_cid", "shadow", "ip_ban", "ip", "reason", "expires_at", "created_at",
                     "lifted_at", "banned_by")
     list_filter = ("shadow", "ip_ban", ("channel_cid", admin.EmptyFieldListFilter),
@@ -127,20 +162,15 @@ class BanAdmin(LargeTableAdmin):
     list_select_related = ("target", "banned_by")
     actions = [lift_selected_bans]
 
-    def has_add_permission(self, request):
-        return False  # bans are made through the action layer (user actions, dashboard, API)
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
 
 @admin.register(Mute)
-class MuteAdmin(LargeTableAdmin):
+class MuteAdmin(ModerationStateAdmin):
     list_display = ("user", "target", "expires_at", "created_at")
     list_filter = (("expires_at", admin.EmptyFieldListFilter), "created_at")
     search_fields = ("=user__id", "=target__id")
     autocomplete_fields = ("user", "target")
     list_select_related = ("user", "target")
+    actions = [lift_selected_mutes]
 
 
 @admin.register(ChannelMute)
@@ -174,7 +204,7 @@ class FutureChannelBanAdmin(LargeTableAdmin):
 
 
 @admin.register(UserBlock)
-class UserBlockAdmin(LargeTableAdmin):
+class UserBlockAdmin(ModerationStateAdmin):  # an end user's own: nobody else's to change
     list_display = ("blocker", "blocked", "created_at")
     search_fields = ("=blocker__id", "=blocked__id")
     autocomplete_fields = ("blocker", "blocked")
@@ -190,14 +220,8 @@ class FlagInline(admin.TabularInline):
     show_change_link = True
 
 
-@admin.action(description="Mark selected items reviewed", permissions=["change"])
-def mark_selected_reviewed(modeladmin, request, queryset):
-    _run_per_object(modeladmin, request, queryset, "Mark reviewed",
-                    lambda i, a: actions.mark_reviewed(item=i, actor=a).reviewed_by_id == a.pk)
-
-
 @admin.register(ReviewQueueItem)
-class ReviewQueueItemAdmin(LargeTableAdmin):
+class ReviewQueueItemAdmin(ModerationStateAdmin):
     list_display = ("entity_type", "entity_id", "entity_creator", "status", "recommended_action", "severity",
                     "flags_count", "escalated", "locked_by", "created_at")
     list_filter = ("status", "entity_type", "recommended_action", "escalated", "has_image", "created_at")
@@ -206,11 +230,11 @@ class ReviewQueueItemAdmin(LargeTableAdmin):
     autocomplete_fields = ("entity_creator", "reviewed_by", "locked_by")
     list_select_related = ("entity_creator", "locked_by")
     inlines = [FlagInline]
-    actions = [mark_selected_reviewed]
+    actions = ITEM_ACTIONS
 
 
 @admin.register(Flag)
-class FlagAdmin(LargeTableAdmin):
+class FlagAdmin(ModerationStateAdmin):  # reports: made by the flag verb, never edited
     list_display = ("entity_type", "entity_id", "reporter", "entity_creator", "reason", "type", "created_at")
     list_filter = ("type", "entity_type", "created_at")
     search_fields = ("=entity_id", "=reporter__id", "=entity_creator__id", "=reason")
@@ -349,11 +373,16 @@ class BlocklistAdmin(admin.ModelAdmin):
 class CallMemberInline(admin.TabularInline):
     model = CallMember
     extra = 0
-    autocomplete_fields = ("user",)
+    can_delete = False
+    fields = ("user", "role", "audio_muted", "video_muted", "blocked_at", "kicked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(ModerationStateAdmin):
     list_display = ("type", "call_id", "created_by", "created_at", "ended_at")
     list_filter = ("type", ("ended_at", admin.EmptyFieldListFilter))
     search_fields = ("=call_id", "=created_by__id")
@@ -362,20 +391,24 @@ class CallAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallMember)
-class CallMemberAdmin(LargeTableAdmin):
+class CallMemberAdmin(ModerationStateAdmin):
     list_display = ("call", "user", "role", "audio_muted", "video_muted", "blocked_at", "kicked_at")
     list_filter = ("role", "audio_muted", "video_muted")
     search_fields = ("=user__id", "=call__call_id")
     autocomplete_fields = ("user",)
     raw_id_fields = ("call",)
+    list_select_related = ("call", "user")
+    actions = [block_selected_members, unblock_selected_members]
 
 
 @admin.register(PermissionRequest)
-class PermissionRequestAdmin(admin.ModelAdmin):
+class PermissionRequestAdmin(ModerationStateAdmin):
     list_display = ("call", "user", "permissions", "status", "created_at", "decided_by")
     list_filter = ("status",)
     search_fields = ("=user__id",)
     raw_id_fields = ("call", "user", "decided_by")
+    list_select_related = ("call", "user", "decided_by")
+    actions = [accept_selected_requests, reject_selected_requests]
 
 
 @admin.register(Task)
@@ -396,7 +429,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ItemNote)
-class ItemNoteAdmin(LargeTableAdmin):
+class ItemNoteAdmin(ModerationStateAdmin):
     list_display = ("item", "author", "created_at")
     search_fields = ("=author__id", "text")
     raw_id_fields = ("item", "author")

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from reviews.actions import registry
+
 TIMEOUT_PRESETS = [
     ("", "No time limit"),
     ("60", "1 hour"),
@@ -13,16 +15,25 @@ TIMEOUT_PRESETS = [
     ("10080", "7 days"),
     ("43200", "30 days"),
 ]
-ACTION_CHOICES = [
-    ("mark_reviewed", "Mark reviewed"),
-    ("delete", "Delete content"),
-    ("restore", "Restore content"),
-    ("ban", "Ban creator"),
-    ("mute", "Mute creator"),
-    ("escalate", "Escalate"),
-    ("de_escalate", "De-escalate"),
-    ("note", "Add note"),
-]
+ACTION_CHOICES = [(v.name, v.label) for v in registry.offered_on(registry.Face.FORM)]
+USER_ACTION_CHOICES = [(v.name, v.label) for v in registry.offered_on(registry.Face.USER)]
+
+
+def _canonical(name: str) -> str:
+    verb = registry.find(name)
+    return verb.name if verb is not None else name
+
+
+class VerbChoiceField(forms.ChoiceField):
+    """A verb of the decision table, by name or by an alias the dashboard used to post."""
+
+    def to_python(self, value):
+        return _canonical(super().to_python(value))
+
+
+class VerbsField(forms.MultipleChoiceField):
+    def to_python(self, value):
+        return [_canonical(v) for v in super().to_python(value)]
 
 
 def _minutes(value: str) -> int | None:
@@ -32,7 +43,7 @@ def _minutes(value: str) -> int | None:
 class DecisionForm(forms.Form):
     """One decision on a queue item: one or several actions and the options they need (ban dialog included)."""
 
-    actions = forms.MultipleChoiceField(choices=ACTION_CHOICES, label="Actions")
+    actions = VerbsField(choices=ACTION_CHOICES, label="Actions")
     reason = forms.CharField(required=False, max_length=2000, label="Reason")
     ban_scope = forms.ChoiceField(choices=[("app", "App-wide"), ("channel", "This channel")], required=False,
                                   initial="app", label="Ban scope")
@@ -59,10 +70,7 @@ class DecisionForm(forms.Form):
 class UserActionForm(forms.Form):
     """A verb on one user from the Users page."""
 
-    action = forms.ChoiceField(choices=[
-        ("ban", "Ban"), ("shadow_ban", "Shadow ban"), ("unban", "Unban"), ("mute", "Mute"), ("unmute", "Unmute"),
-        ("deactivate", "Deactivate"), ("reactivate", "Reactivate"),
-    ])
+    action = VerbChoiceField(choices=USER_ACTION_CHOICES)
     reason = forms.CharField(required=False, max_length=2000)
     channel_cid = forms.CharField(required=False, max_length=255, label="Channel (empty: app-wide)")
     timeout = forms.TypedChoiceField(choices=TIMEOUT_PRESETS, coerce=_minutes, empty_value=None, required=False,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,8 +16,25 @@ from reviews.models import EndUser, ModerationLog, ReviewQueueItem
 
 Actor = EndUser | None  # None is the system (sweeps, automod)
 
+# In what capacity the actions below run, when a caller said so: `registry.apply` runs a moderator's decision
+# (its log rows say `moderator`, or `api_integration` for a server token acting without a named user) or an end
+# user's own act (`user`), whatever the actor's role. Without it the actor's role decides (`actor_type_of`).
+_capacity: ContextVar[str | None] = ContextVar("moderation_capacity", default=None)
+
+
+@contextmanager
+def acting_as(capacity: str | None) -> Iterator[None]:
+    token = _capacity.set(capacity)
+    try:
+        yield
+    finally:
+        _capacity.reset(token)
+
 
 def actor_type_of(actor: Actor) -> str:
+    capacity = _capacity.get()
+    if capacity is not None:
+        return capacity
     if actor is None:
         return ModerationLog.ActorType.AUTOMOD
     if actor.role in (EndUser.Role.MODERATOR, EndUser.Role.ADMIN):

@@ -18,7 +18,7 @@ def block_user(*, blocker: EndUser, blocked: EndUser, actor: Actor) -> UserBlock
     if block is not None:
         return block
     block = UserBlock.objects.create(blocker=blocker, blocked=blocked)
-    write_log(action="block", actor=actor, target_user=blocked, custom={"blocked_by": blocker.pk})
+    write_log(action="block_user", actor=actor, target_user=blocked, custom={"blocked_by": blocker.pk})
     return block
 
 
@@ -29,5 +29,5 @@ def unblock_user(*, blocker: EndUser, blocked: EndUser, actor: Actor) -> bool:
     deleted, _ = UserBlock.objects.filter(blocker=blocker, blocked=blocked).delete()
     if not deleted:
         return False
-    write_log(action="unblock", actor=actor, target_user=blocked, custom={"blocked_by": blocker.pk})
+    write_log(action="unblock_user", actor=actor, target_user=blocked, custom={"blocked_by": blocker.pk})
     return True

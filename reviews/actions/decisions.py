@@ -17,19 +17,14 @@ from reviews.errors import ModerationError
 from reviews.models import EndUser, ReviewQueueItem
 
 from ._common import Actor, lock_item, lock_user, write_log
+from .queue import _DECISION_FIELDS, _decide
 
 DELETE_MODES = ("soft", "pruning", "hard")
-_DECISION_FIELDS = ["latest_moderator_action", "reviewed_by", "reviewed_at", "updated_at", "status",
-                    "locked_by", "locked_until"]
 
 
 def _close(item: ReviewQueueItem, actor: Actor, action: str) -> None:
     """Mark a locked item decided by `action` and release its claim (no log: the caller logs the decision)."""
-    now = timezone.now()
-    item.latest_moderator_action = action
-    item.reviewed_by, item.reviewed_at, item.updated_at = actor, now, now
-    item.status = ReviewQueueItem.Status.REVIEWED
-    item.locked_by, item.locked_until = None, None
+    _decide(item, actor, action, timezone.now())
     item.save(update_fields=_DECISION_FIELDS)
 
 

@@ -1,4 +1,5 @@
-"""Undo a logged decision by applying its opposite through the same action functions.
+"""Undo a logged moderator decision by applying its opposite through the same action functions. Which verbs
+can be undone, and by which function below, is the decision table's (registry.py) to say.
 
 The log is append-only: an undo never edits or deletes the entry it reverses. It writes its own `undo` entry
 (`custom.undoes` = the reversed entry's id), which is also how a second undo of the same entry is recognised
@@ -17,13 +18,7 @@ from reviews.errors import ModerationError
 from reviews.models import Ban, EndUser, ModerationLog, ReviewQueueItem
 
 from . import bans, mutes, queue, users
-from ._common import Actor, lock_item, write_log
-
-CONTENT_ACTIONS = {"delete_message": "deleted", "block": "blocked", "shadow_block": "shadow_blocked"}
-UNDOABLE = {
-    "mark_reviewed", "delete_message", "block", "shadow_block", "restore", "ban", "shadow_ban", "unban", "mute",
-    "unmute", "escalate", "de_escalate", "deactivate_user", "reactivate_user", "reopen",
-}
+from ._common import Actor, acting_as, lock_item, write_log
 
 
 @transaction.atomic
@@ -68,46 +63,78 @@ def _reban(entry: ModerationLog, actor: Actor) -> None:
                   ip_ban=ban.ip_ban, item=entry.item)
 
 
-def _apply_opposite(entry: ModerationLog, actor: Actor) -> None:
-    action, custom = entry.action, entry.custom or {}
-    if action in ("mark_reviewed", *CONTENT_ACTIONS):
-        item = _require(entry.item, "queue item", entry)
-        if action in CONTENT_ACTIONS:
-            queue.restore_content(item=item, actor=actor, decision_reason="undo")
+def _reopen_if_closed_by(entry: ModerationLog, actor: Actor, *actions: str) -> None:
+    """The verb closed the entry's item (a ban from the queue marks it reviewed as `ban`): undoing the verb
+    sends the item back to the queue, unless a later decision has closed it since."""
+    item = entry.item
+    if item is not None and item.status == ReviewQueueItem.Status.REVIEWED and item.latest_moderator_action in actions:
         reopen_item(item=item, actor=actor, reason="undo")
-    elif action == "restore":
-        item = _require(entry.item, "queue item", entry)
-        if custom.get("previous_state"):
-            queue.set_content_state(item=item, actor=actor, state=custom["previous_state"], reason="undo")
-    elif action == "reopen":
-        queue.mark_reviewed(item=_require(entry.item, "queue item", entry), actor=actor, decision_reason="undo")
-    elif action in ("ban", "shadow_ban"):
-        if custom.get("updated"):
-            raise ModerationError.invalid(
-                "entry", "this ban changed the terms of a ban already in force; lift it from the Bans page instead"
-            )
-        bans.unban_user(target=_require(entry.target_user, "user", entry), actor=actor,
-                        channel_cid=custom.get("channel_cid"), reason="undo", item=entry.item)
-    elif action == "unban":
-        _reban(entry, actor)
-    elif action in ("mute", "unmute"):
-        muter = EndUser.objects.filter(pk=custom.get("muted_by")).first()
-        target = _require(entry.target_user, "user", entry)
-        muter = _require(muter, "muting user", entry)
-        if action == "mute":
-            mutes.unmute_user(user=muter, target=target, actor=actor)
-        else:
-            mutes.mute_user(user=muter, target=target, actor=actor)
-    elif action == "escalate":
-        queue.de_escalate_item(item=_require(entry.item, "queue item", entry), actor=actor, reason="undo")
-    elif action == "de_escalate":
-        queue.escalate_item(item=_require(entry.item, "queue item", entry), actor=actor, reason="undo")
-    elif action == "deactivate_user":
-        users.reactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
-    elif action == "reactivate_user":
-        users.deactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
-    else:
-        raise ModerationError.invalid("entry", f"a {action!r} entry cannot be undone")
+
+
+# How each undoable verb is reversed; the decision table (registry.py) names these in its rows.
+
+def undo_mark_reviewed(entry: ModerationLog, actor: Actor) -> None:
+    reopen_item(item=_require(entry.item, "queue item", entry), actor=actor, reason="undo")
+
+
+def undo_content(entry: ModerationLog, actor: Actor) -> None:
+    item = _require(entry.item, "queue item", entry)
+    queue.restore_content(item=item, actor=actor, decision_reason="undo")
+    reopen_item(item=item, actor=actor, reason="undo")
+
+
+def undo_restore(entry: ModerationLog, actor: Actor) -> None:
+    item = _require(entry.item, "queue item", entry)
+    if (entry.custom or {}).get("previous_state"):
+        queue.set_content_state(item=item, actor=actor, state=entry.custom["previous_state"], reason="undo")
+
+
+def undo_reopen(entry: ModerationLog, actor: Actor) -> None:
+    queue.mark_reviewed(item=_require(entry.item, "queue item", entry), actor=actor, decision_reason="undo")
+
+
+def undo_ban(entry: ModerationLog, actor: Actor) -> None:
+    custom = entry.custom or {}
+    if custom.get("updated"):
+        raise ModerationError.invalid(
+            "entry", "this ban changed the terms of a ban already in force; lift it from the Bans page instead"
+        )
+    bans.unban_user(target=_require(entry.target_user, "user", entry), actor=actor,
+                    channel_cid=custom.get("channel_cid"), reason="undo", item=entry.item)
+    _reopen_if_closed_by(entry, actor, "ban", "shadow_ban")
+
+
+def undo_unban(entry: ModerationLog, actor: Actor) -> None:
+    _reban(entry, actor)
+    _reopen_if_closed_by(entry, actor, "unban")
+
+
+def _muter(entry: ModerationLog) -> EndUser:
+    return _require(EndUser.objects.filter(pk=(entry.custom or {}).get("muted_by")).first(), "muting user", entry)
+
+
+def undo_mute(entry: ModerationLog, actor: Actor) -> None:
+    mutes.unmute_user(user=_muter(entry), target=_require(entry.target_user, "user", entry), actor=actor)
+
+
+def undo_unmute(entry: ModerationLog, actor: Actor) -> None:
+    mutes.mute_user(user=_muter(entry), target=_require(entry.target_user, "user", entry), actor=actor)
+
+
+def undo_escalate(entry: ModerationLog, actor: Actor) -> None:
+    queue.de_escalate_item(item=_require(entry.item, "queue item", entry), actor=actor, reason="undo")
+
+
+def undo_de_escalate(entry: ModerationLog, actor: Actor) -> None:
+    queue.escalate_item(item=_require(entry.item, "queue item", entry), actor=actor, reason="undo")
+
+
+def undo_deactivate(entry: ModerationLog, actor: Actor) -> None:
+    users.reactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
+
+
+def undo_reactivate(entry: ModerationLog, actor: Actor) -> None:
+    users.deactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
 
 
 @transaction.atomic
@@ -117,14 +144,21 @@ def undo_entry(*, entry: ModerationLog, actor: Actor) -> ModerationLog | None:
     The entry row is locked so two moderators undoing the same decision at once reverse it only once.
     Anything the opposite action raises rolls the whole undo back.
     """
+    from .registry import BY_NAME, is_moderator_decision
+
     entry = ModerationLog.objects.select_for_update(of=("self",)).select_related("item", "target_user").get(pk=entry.pk)
-    if entry.action not in UNDOABLE:
+    verb = BY_NAME.get(entry.action)
+    if verb is None or verb.undo is None:
         raise ModerationError.invalid("entry", f"a {entry.action!r} entry cannot be undone")
+    if not is_moderator_decision(entry.action, entry.actor_type):
+        raise ModerationError.invalid("entry", f"entry {entry.pk} is not a moderator's decision "
+                                               f"({entry.get_actor_type_display()}): only those are undone here")
     if entry.pk in undone_ids([entry.pk]):
         return None
-    _apply_opposite(entry, actor)
-    return write_log(action="undo", actor=actor, target_user=entry.target_user, item=entry.item,
-                     reason=f"undo {entry.action}", custom={"undoes": entry.pk, "undone_action": entry.action})
+    with acting_as(ModerationLog.ActorType.MODERATOR if actor is not None else ModerationLog.ActorType.API):
+        verb.undo(entry, actor)
+        return write_log(action="undo", actor=actor, target_user=entry.target_user, item=entry.item,
+                         reason=f"undo {entry.action}", custom={"undoes": entry.pk, "undone_action": entry.action})
 
 
 @transaction.atomic

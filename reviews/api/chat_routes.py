@@ -17,6 +17,7 @@ from ninja import Router
 from pydantic import ConfigDict
 
 from reviews import actions
+from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.models import EndUser, EntityType, Flag, UserBlock
 from reviews.selectors.users import user_states
@@ -293,7 +294,8 @@ def mute(request: HttpRequest, data: MuteBody) -> dict:
     muter, targets, missing = moderation._muter_and_targets(request, moderation.MuteBody(
         target_ids=_targets(data), user_id=data.user_id, user=data.user))
     with transaction.atomic():
-        mutes = [actions.mute_user(user=muter, target=t, actor=muter, timeout_minutes=data.timeout) for t in targets]
+        mutes = [registry.apply("mute", actor=muter, own=True,
+                                params={"target_user_id": t.pk, "timeout": data.timeout}).result for t in targets]
     states = user_states([muter, *targets])
     by_id = {t.pk: t for t in targets}
     for m in mutes:

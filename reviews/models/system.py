@@ -71,6 +71,14 @@ class ApiKey(models.Model):
         return f"{self.key} ({'active' if self.active else 'inactive'})"
 
 
+def log_actions() -> list[tuple[str, str]]:
+    """`ModerationLog.action`'s choices: the decision table's verbs (reviews/actions/registry.py). A callable, so
+    a new verb needs no migration of its own."""
+    from reviews.actions.registry import log_choices
+
+    return log_choices()
+
+
 class ModerationLog(models.Model):
     """One row for every moderation write, written in the same transaction as the write.
 
@@ -88,7 +96,7 @@ class ModerationLog(models.Model):
         AUTOMOD = "automod", "Automod / system"
         API = "api_integration", "API integration"
 
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, choices=log_actions)
     actor = models.ForeignKey(
         "reviews.EndUser", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="actions_taken",
         db_constraint=False, db_index=False,

@@ -23,11 +23,12 @@ def queue_health(*, bound: int = 10_000) -> dict:
 
 
 def throughput(*, since: datetime, decisions: list[str], moderators: int = 12) -> dict:
-    """(hour, count) rows of items in and of `decisions` made by someone (not the system) since `since`, and
-    the `moderators` busiest deciders as (actor id, count)."""
+    """(hour, count) rows of items in and of `decisions` made by moderators (not end users acting on their own
+    behalf, not the system) since `since`, and the `moderators` busiest deciders as (actor id, count)."""
     items_in = (ReviewQueueItem.objects.filter(created_at__gte=since).annotate(h=TruncHour("created_at"))
                 .values_list("h").annotate(n=Count("id")).order_by("h"))
-    made = ModerationLog.objects.filter(created_at__gte=since, action__in=decisions, actor__isnull=False)
+    made = ModerationLog.objects.filter(created_at__gte=since, action__in=decisions,
+                                       actor_type=ModerationLog.ActorType.MODERATOR, actor__isnull=False)
     out = made.annotate(h=TruncHour("created_at")).values_list("h").annotate(n=Count("id")).order_by("h")
     per_mod = list(made.values_list("actor_id").annotate(n=Count("id")).order_by("-n", "actor_id")[:moderators])
     return {"items_in": list(items_in), "decisions_out": list(out), "per_mod": per_mod}

@@ -1,7 +1,8 @@
 """A moderator's decision on one queue item: several verbs (e.g. delete + ban) applied in one transaction.
 
 The dashboard row, the item drawer and the bulk job all call `apply_decision`, so a decision means the same
-thing whether it is made on one item or ten thousand. Every verb is still one call into `reviews.actions`.
+thing whether it is made on one item or ten thousand. Which verbs there are, their order and labels are the
+decision table's (reviews/actions/registry.py); each verb is one `registry.apply`, as the API's is.
 """
 
 from __future__ import annotations
@@ -12,83 +13,83 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Q
 
-from reviews import actions
+from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.models import EndUser, ModerationLog, ReviewQueueItem
 
-# Applied in this order, whatever order they were ticked in: the content decision comes before the ban so
-# the ban's log entry can point at an already-decided item, and mark_reviewed last (a no-op after delete).
-ORDER = ("note", "de_escalate", "escalate", "delete", "restore", "ban", "mute", "mark_reviewed")
-LABELS = {
-    "note": "note added", "de_escalate": "de-escalated", "escalate": "escalated", "delete": "content deleted",
-    "restore": "content restored", "ban": "creator banned", "mute": "creator muted", "mark_reviewed": "reviewed",
+# The decision form's option fields, per verb, and the parameter of that verb's schema each one sets. A verb
+# with no options here takes only the decision's reason.
+FORM_PARAMS: dict[str, dict[str, str]] = {
+    "ban": {"ban_timeout": "timeout", "ban_ip": "ip_ban", "ban_shadow": "shadow", "ban_scope": "channel_ban_only"},
+    "mute": {"mute_timeout": "timeout"},
+    "escalate": {"priority": "priority"},
+    "note": {"note": "text"},
 }
-EXCLUSIVE = (("delete", "restore"), ("escalate", "de_escalate"))
 
 
 def clean_decision(decision: dict[str, Any]) -> dict[str, Any]:
-    """Check a decision before anything is written; every problem names its field."""
-    chosen = [a for a in decision.get("actions") or [] if a]
-    unknown = sorted(set(chosen) - set(ORDER))
-    if unknown:
-        raise ModerationError.invalid("actions", f"unknown action {unknown[0]!r}")
+    """Check a decision before anything is written; every problem names its field. Verbs come back by their
+    canonical names, in the order the decision table applies them."""
+    chosen = {registry.get(a, face=registry.Face.FORM, field="actions").name for a in decision.get("actions") or []
+              if a}
     if not chosen:
         raise ModerationError.invalid("actions", "choose at least one action")
-    for a, b in EXCLUSIVE:
-        if a in chosen and b in chosen:
-            raise ModerationError.invalid("actions", f"{a} and {b} cannot be combined")
-    if "note" in chosen and not (decision.get("note") or "").strip():
-        raise ModerationError.invalid("note", "write the note's text")
-    if decision.get("ban_scope", "app") not in ("app", "channel"):
+    for name in sorted(chosen):
+        opposite = registry.BY_NAME[name].opposite
+        if opposite in chosen and name < opposite:
+            raise ModerationError.invalid("actions", f"{name} and {opposite} cannot be combined")
+    if decision.get("ban_scope", "app") not in ("app", "channel", None, ""):
         raise ModerationError.invalid("ban_scope", "must be app or channel")
     for field in ("ban_timeout", "mute_timeout"):
         value = decision.get(field)
         if value not in (None, "") and not (isinstance(value, int) and value > 0):
             raise ModerationError.invalid(field, "must be a positive number of minutes")
-    return {**decision, "actions": [a for a in ORDER if a in chosen]}
+    return {**decision, "actions": [v.name for v in registry.VERBS if v.name in chosen]}
+
+
+def params_for(verb: registry.Verb, decision: dict[str, Any]) -> dict[str, Any]:
+    reason = (decision.get("reason") or "").strip()
+    params: dict[str, Any] = {"reason": reason, "decision_reason": reason}
+    for field, param in FORM_PARAMS.get(verb.name, {}).items():
+        value = decision.get(field)
+        params[param] = value == "channel" if field == "ban_scope" else value
+    return params
+
+
+def _as_form_error(verb: registry.Verb, exc: ModerationError) -> ModerationError:
+    """An error about one of the verb's parameters (`ban.channel_ban_only`) names the form field that set it
+    (`ban_scope`), so the toast points at what the moderator can change."""
+    fields = {param: field for field, param in FORM_PARAMS.get(verb.name, {}).items()}
+    prefix = f"{verb.name}."
+    name = (exc.field or "").removeprefix(prefix)
+    if not (exc.field or "").startswith(prefix) or name not in fields:
+        return exc
+    problem = exc.message.split(": ", 1)[-1]
+    renamed = ModerationError.invalid(fields[name], problem)
+    renamed.code, renamed.status = exc.code, exc.status
+    return renamed
 
 
 def apply_decision(*, item: ReviewQueueItem, decision: dict[str, Any], actor: EndUser) -> list[int]:
-    """Apply every verb of `decision` to `item` in one transaction (all or nothing) and return the ids of the
-    log entries written, newest last, so the decision can be undone as one."""
+    """Apply every verb of `decision` to `item` in one transaction (all or nothing), each through the decision
+    table's `apply`, and return the ids of the log entries written, newest last, so it can be undone as one.
+    An item someone else holds is refused (the table's claim policy)."""
     decision = clean_decision(decision)
-    chosen = decision["actions"]
-    reason = (decision.get("reason") or "").strip()
     creator = item.entity_creator
-    if ("ban" in chosen or "mute" in chosen) and creator is None:
-        raise ModerationError.invalid("actions", "this item has no known creator to ban or mute")
-    channel = item.channel_cid if decision.get("ban_scope") == "channel" else None
-    if decision.get("ban_scope") == "channel" and not channel:
-        raise ModerationError.invalid("ban_scope", "this item has no channel; ban app-wide instead")
     mine = Q(item=item) | Q(target_user=creator) if creator is not None else Q(item=item)
     with transaction.atomic(), collect_log_ids(actor=actor, scope=mine) as log_ids:
-        for verb in chosen:
-            if verb == "note":
-                actions.add_note(item=item, actor=actor, text=decision["note"])
-            elif verb == "de_escalate":
-                actions.de_escalate_item(item=item, actor=actor, reason=reason)
-            elif verb == "escalate":
-                actions.escalate_item(item=item, actor=actor, reason=reason, priority=decision.get("priority") or "")
-            elif verb == "delete":
-                actions.set_content_state(item=item, actor=actor, state=ReviewQueueItem.ContentState.DELETED,
-                                          reason=reason)
-            elif verb == "restore":
-                actions.restore_content(item=item, actor=actor, decision_reason=reason)
-            elif verb == "ban":
-                actions.ban_user(target=creator, actor=actor, channel_cid=channel, reason=reason,
-                                 timeout_minutes=decision.get("ban_timeout") or None,
-                                 shadow=bool(decision.get("ban_shadow")), ip_ban=bool(decision.get("ban_ip")),
-                                 item=item)
-            elif verb == "mute":
-                actions.mute_user(user=actor, target=creator, actor=actor,
-                                  timeout_minutes=decision.get("mute_timeout") or None)
-            elif verb == "mark_reviewed":
-                actions.mark_reviewed(item=item, actor=actor, decision_reason=reason)
+        for name in decision["actions"]:
+            verb = registry.BY_NAME[name]
+            try:
+                registry.apply(verb, item=item, actor=actor, params=params_for(verb, decision))
+            except ModerationError as exc:
+                raise _as_form_error(verb, exc) from None
     return log_ids
 
 
 def describe(decision: dict[str, Any]) -> str:
-    return ", ".join(LABELS[a] for a in ORDER if a in (decision.get("actions") or []))
+    chosen = {registry.get(a).name for a in decision.get("actions") or [] if a}
+    return ", ".join(v.done for v in registry.VERBS if v.name in chosen)
 
 
 @contextmanager

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.db import transaction
 
 from reviews import actions
-from reviews.actions.undo import UNDOABLE, undone_ids
+from reviews.actions.registry import DECIDING, UNDOABLE
+from reviews.actions.undo import undone_ids
 from reviews.errors import ModerationError
 from reviews.models import EndUser, ModerationLog, ReviewQueueItem, Task
 from reviews.selectors.logs import ModerationLogFilter
@@ -87,7 +88,7 @@ def start_filtered_undo_task(*, filterset: ModerationLogFilter, actor: EndUser) 
     if not chosen:
         raise ModerationError.invalid("filters", "choose a moderator, an action or a date range first: "
                                                  "undoing the whole log is not offered")
-    candidates = list(filterset.qs.filter(action__in=UNDOABLE).order_by("-created_at", "-id")
+    candidates = list(filterset.qs.filter(action__in=UNDOABLE, actor_type__in=DECIDING).order_by("-created_at", "-id")
                       .values_list("id", flat=True)[:MAX_ITEMS + 1])
     if len(candidates) > MAX_ITEMS:
         raise ModerationError.invalid("filters", f"a bulk undo covers at most {MAX_ITEMS:,} entries; narrow the filter")
@@ -100,25 +101,20 @@ def start_filtered_undo_task(*, filterset: ModerationLogFilter, actor: EndUser) 
     return jobs.start(kind=UNDO, total=len(ids), actor=actor, params={"log_ids": ids, "filters": filters})
 
 
-def _held_by_other(item: ReviewQueueItem, actor: EndUser | None) -> bool:
-    holder = item.lock_holder()
-    return holder is not None and (actor is None or holder != actor.pk)
-
-
 def _decide_chunk(task: Task, chunk: list[str], result: dict[str, Any]) -> None:
     items = ReviewQueueItem.objects.select_related("entity_creator").in_bulk(chunk)
     for item_id in chunk:
         item = items.get(uuid.UUID(item_id))
         if item is None:
             result["missing"] += 1
-        elif _held_by_other(item, task.created_by):
-            result["skipped"] += 1
-        else:
-            try:
-                result["log_ids"] += apply_decision(item=item, decision=task.params["decision"],
-                                                    actor=task.created_by)
-                result["changed"] += 1
-            except ModerationError as exc:
+            continue
+        try:
+            result["log_ids"] += apply_decision(item=item, decision=task.params["decision"], actor=task.created_by)
+            result["changed"] += 1
+        except ModerationError as exc:
+            if exc.status == ModerationError.CONFLICT[1]:  # someone else holds it: skipped, never taken from them
+                result["skipped"] += 1
+            else:
                 result["failed"] += 1
                 result["errors"] = (result.get("errors") or [])[:4] + [f"{item_id}: {exc.message}"]
 

@@ -9,7 +9,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from reviews import actions
-from reviews.actions.undo import UNDOABLE, undone_ids
+from reviews.actions import registry
+from reviews.actions.undo import undone_ids
 from reviews.errors import ModerationError
 from reviews.models import ModerationLog, Task
 from reviews.permissions import ADMINS
@@ -59,13 +60,16 @@ def log_list(request):
     done_ids = undone_ids(ids)
     undo_tasks = queue_bulk.undo_progress_for([e.pk for e in page.rows if e.action == queue_bulk.LOG_ACTION])
     for entry in page.rows:
+        # Who did it, as the decision table tells: a moderator's decision (the only kind offered for undo), an
+        # end user's own act (blocking or muting someone for themselves), or the system's.
+        entry.by = registry.made_by(entry.action, entry.actor_type)
         entry.undone = entry.pk in done_ids or entry.pk in undo_tasks
-        entry.undoable = (entry.action in UNDOABLE or entry.action == queue_bulk.LOG_ACTION) and not entry.undone
+        entry.undoable = registry.is_moderator_decision(entry.action, entry.actor_type) and not entry.undone and \
+            (entry.action in registry.UNDOABLE or entry.action == queue_bulk.LOG_ACTION)
     context = {"page": page, "entries": page.rows, "filters": request.GET, "error": error, "role": role_of(request),
                "can_act": can_act(request), "more_query": query_without(request, "next"),
                "can_undo_matching": role_of(request) == ADMINS and bool(log_filter_data(request.GET)),
-               "actions_known": sorted(UNDOABLE | {"flag", "note", "undo", queue_bulk.LOG_ACTION,
-                                                   queue_bulk.UNDO_LOG_ACTION})}
+               "actions_known": registry.log_choices()}
     template = "reviews/log.html#entries" if request.htmx and request.GET.get("next") else "reviews/log.html"
     return render(request, template, context)
 

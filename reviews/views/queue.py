@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from reviews import actions
+from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, first_error
 from reviews.models import EntityType, ReviewQueueItem
@@ -34,6 +35,11 @@ from ._common import action_view, can_act, done, me, page_view, query_without, r
 from .rows import decorate, queue_rows, render_rows
 
 LIMIT = 50
+# The queue page's verb vocabulary, from the decision table: the bulk bar's choices, the keyboard help, and the
+# keys keys.js listens for (read from a JSON data block: no inline script).
+BULK_VERBS = registry.offered_on(registry.Face.BULK)
+_KEYED = [v for v in registry.offered_on(registry.Face.ROW) if v.key]
+VERB_KEYS = {v.key: " / ".join(w.label for w in _KEYED if w.key == v.key) for v in _KEYED}
 # A poll looks back a little further than its last answer, so a write that committed just after it is not missed.
 POLL_OVERLAP = timedelta(seconds=2)
 
@@ -87,7 +93,7 @@ def queue(request):
         "sort_label": SORT_LABELS[sort].lower(), "severities": ["low", "medium", "high", "critical"],
         "now": timezone.now(), "entity_types": EntityType.choices, "actions_list": ReviewQueueItem.Action.choices,
         "action_choices": ACTION_CHOICES, "timeouts": TIMEOUT_PRESETS, "filter_query": query_without(request, "next"),
-        **_row_context(request),
+        "bulk_verbs": BULK_VERBS, "verb_keys": VERB_KEYS, **_row_context(request),
     }
     if request.htmx and request.GET.get("next"):
         return render(request, "reviews/queue.html#rows", context)
@@ -149,14 +155,6 @@ def item_detail(request, pk):
     return render(request, "reviews/item.html", context)
 
 
-def _check_holder(request, item: ReviewQueueItem) -> None:
-    holder = item.lock_holder()
-    if holder is not None and holder != me(request).pk:
-        until = timezone.localtime(item.locked_until).strftime("%H:%M:%S")
-        raise ModerationError(f"{holder} is reviewing this item (held until {until} UTC); pick another one.",
-                              kind=ModerationError.CONFLICT)
-
-
 def decision_response(request, item: ReviewQueueItem, log_ids: list[int], message: str) -> HttpResponse:
     item = base_queryset().get(pk=item.pk)
     # The row partial goes last: it may replace the element that made the request, which the partials after
@@ -179,7 +177,6 @@ def decide(request, pk):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         raise ModerationError.invalid(*first_error(form))
-    _check_holder(request, item)
     decision = form.decision()
     log_ids = apply_decision(item=item, decision=decision, actor=me(request))
     label = item.texts[0][:40] if item.texts else item.entity_id

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from reviews.actions import registry
 from reviews.converters import id_to_segment
 from reviews.models import EntityType, ReviewQueueItem
 from reviews.selectors.queue import top_reasons
@@ -165,40 +166,34 @@ _ROW = (
     '  </td>\n'
     '</tr>\n'
 )
-_ACTIONS = (
-    # hx-swap none: the answer carries the row as a partial that replaces it by id when it arrives (a live
-    # update may have replaced this very element while the decision was in flight).
-    '\n    <form method="post" action="{decide_url}" hx-post="{decide_url}" hx-swap="none" class="inline">'
-    '{csrf_input}\n'
-    '      {reviewed}{delete_or_restore}\n'
-    '      <a class="btn" href="{item_url}#decide" data-dialog="ban" data-key="b" title="Ban creator… (b)"'
-    ' aria-label="Ban creator">Ban…</a>\n'
-    '      <button name="actions" value="mute" data-key="m" title="Mute creator (m)" aria-label="Mute creator">'
-    'Mute</button>\n'
-    '      {escalate}\n'
-    '      <a class="btn" href="{item_url}#notes" data-dialog="note" data-key="n" title="Add a note… (n)"'
-    ' aria-label="Add a note">Note…</a>\n'
-    '    </form>'
-)
-_MARK_REVIEWED = mark_safe(
-    '<button name="actions" value="mark_reviewed" data-key="a" title="Mark reviewed (a)" aria-label="Mark reviewed">'
-    "Reviewed</button>"
-)
-_RESTORE = mark_safe(
-    '<button name="actions" value="restore" data-key="r" title="Restore content" aria-label="Restore content">'
-    "Restore</button>"
-)
-_DELETE = mark_safe(
-    '<button name="actions" value="delete" data-key="d" title="Delete content (d)" aria-label="Delete content">'
-    "Delete</button>"
-)
-_ESCALATE = mark_safe(
-    '<button name="actions" value="escalate" data-key="e" title="Escalate (e)" aria-label="Escalate">Escalate</button>'
-)
-_DE_ESCALATE = mark_safe(
-    '<button name="actions" value="de_escalate" data-key="e" title="De-escalate (e)" aria-label="De-escalate">'
-    "De-esc.</button>"
-)
+def _control(verb: registry.Verb) -> str:
+    """One verb's control on the row, from its row in the decision table: a heavy verb (or one that needs text)
+    opens the decision dialog with it ticked; the rest submit at once. Braces are doubled: the result is a
+    str.format template filled per row (item_url)."""
+    label, short = html.escape(verb.label), html.escape(verb.short or verb.label)
+    key = html.escape(verb.key)
+    hint = f" ({key})" if key else ""
+    if verb.heavy:
+        return (f'<a class="btn" href="{{item_url}}#decide" data-dialog="{html.escape(verb.name)}" data-key="{key}"'
+                f' title="{label}…{hint}" aria-label="{label}">{short}…</a>')
+    return (f'<button name="actions" value="{html.escape(verb.name)}" data-key="{key}" title="{label}{hint}"'
+            f' aria-label="{label}">{short}</button>')
+
+
+def _controls(state: registry.ItemState) -> str:
+    verbs = [v for v in registry.offered_on(registry.Face.ROW) if v.offered is None or v.offered(state)]
+    return (
+        # hx-swap none: the answer carries the row as a partial that replaces it by id when it arrives (a live
+        # update may have replaced this very element while the decision was in flight).
+        '\n    <form method="post" action="{decide_url}" hx-post="{decide_url}" hx-swap="none" class="inline">'
+        '{csrf_input}\n      ' + "\n      ".join(_control(v) for v in verbs) + "\n    </form>"
+    )
+
+
+# The row's controls for each state an item can be in (reviewed, content removed, escalated: 8 templates),
+# worked out once per process, so a row costs one dict lookup and one str.format, as a fixed template would.
+_ACTIONS = {(r, c, e): _controls(registry.ItemState(r, c, e)) for r in (False, True) for c in (False, True)
+            for e in (False, True)}
 _NOBODY = mark_safe('<span class="muted">—</span>')
 _IMAGE = (
     '<button type="button" class="blurred" data-reveal aria-label="Show image {n} (blurred until shown)">'
@@ -234,11 +229,8 @@ def render_row(row: QueueRow, *, can_act: bool, csrf_input: str, oob: str = "") 
     item_url = _escape(row.item_url)
     actions = ""
     if can_act:
-        actions = _ACTIONS.format(
+        actions = _ACTIONS[row.reviewed, row.content_removed, row.escalated].format(
             decide_url=_escape(row.decide_url), item_url=item_url, csrf_input=_escape(csrf_input),
-            reviewed="" if row.reviewed else _MARK_REVIEWED,
-            delete_or_restore=_RESTORE if row.content_removed else _DELETE,
-            escalate=_DE_ESCALATE if row.escalated else _ESCALATE,
         )
     entity_id = _escape(row.entity_id)
     return mark_safe(_ROW.format(

@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from reviews import actions
+from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.forms import TIMEOUT_PRESETS, IdsForm, UserActionForm, first_error
-from reviews.models import EndUser, Mute
+from reviews.models import EndUser
 from reviews.selectors.pagination import SortKey
 from reviews.selectors.users import UserFilter, bans_in_force_by_user, enforcement_of, user_page
 from reviews.services.bulk import start_user_task
@@ -49,32 +49,6 @@ def user_detail(request, user_id):
     return render(request, "reviews/user.html", context)
 
 
-def _apply(action: str, data: dict, *, target: EndUser, actor: EndUser) -> str:
-    reason, channel = data.get("reason") or "", (data.get("channel_cid") or "").strip() or None
-    if action in ("ban", "shadow_ban"):
-        actions.ban_user(target=target, actor=actor, channel_cid=channel, reason=reason,
-                         timeout_minutes=data.get("timeout"), shadow=action == "shadow_ban",
-                         ip_ban=bool(data.get("ip_ban")))
-        return f"{'Shadow banned' if action == 'shadow_ban' else 'Banned'} {target.pk}"
-    if action == "unban":
-        lifted = actions.unban_user(target=target, actor=actor, channel_cid=channel, reason=reason)
-        return f"Lifted the ban on {target.pk}" if lifted else f"{target.pk} had no ban in force in that scope"
-    if action == "mute":
-        actions.mute_user(user=actor, target=target, actor=actor, timeout_minutes=data.get("timeout"))
-        return f"Muted {target.pk}"
-    if action == "unmute":
-        # Lift the mutes moderators made (a user's own mutes of someone are their business, not ours).
-        by_moderators = Mute.objects.filter(target=target, user__role__in=[EndUser.Role.MODERATOR, EndUser.Role.ADMIN])
-        lifted = sum(actions.unmute_user(user=m.user, target=target, actor=actor)
-                     for m in by_moderators.select_related("user"))
-        return f"Unmuted {target.pk}" if lifted else f"{target.pk} was not muted by a moderator"
-    if action == "deactivate":
-        changed = actions.deactivate_user(target=target, actor=actor)
-        return f"Deactivated {target.pk}" if changed else f"{target.pk} was already deactivated"
-    changed = actions.reactivate_user(target=target, actor=actor)
-    return f"Reactivated {target.pk}" if changed else f"{target.pk} was already active"
-
-
 @action_view(fallback="/users/")
 def user_act(request, user_id):
     target = get_object_or_404(EndUser, pk=user_id)
@@ -84,8 +58,13 @@ def user_act(request, user_id):
     actor = me(request)
     if target.pk == actor.pk:
         raise ModerationError.invalid("user", "you cannot act on your own account")
+    data = form.cleaned_data
+    verb = registry.get(data["action"], face=registry.Face.USER, field="action")
+    params = {**data, "target_user_id": target.pk, "channel_cid": (data.get("channel_cid") or "").strip() or None,
+              "decision_reason": data.get("reason") or ""}
     with collect_log_ids(actor=actor, scope=Q(target_user=target)) as log_ids:
-        message = _apply(form.cleaned_data["action"], form.cleaned_data, target=target, actor=actor)
+        changed = registry.apply(verb, actor=actor, params=params).result
+    message = f"{target.pk}: {verb.done}" if changed else f"{target.pk}: nothing to change ({verb.label.lower()})"
     target.refresh_from_db()
     html = render_to_string("reviews/user.html#status", _user_context(request, target), request=request)
     return done(request, message + ".", fallback=reverse("reviews:user", args=[target.pk]), html=html, undo=log_ids)

@@ -65,21 +65,22 @@
   }
 
   // --- the decision dialog (ban, note) ----------------------------------------------------------
-  function openDecision(row, mode) {
+  // The dialog opens with one verb ticked (the row link's data-dialog names it) and shows that verb's options.
+  function openDecision(row, verb) {
     const dialog = $("#decide-dialog");
     if (!dialog || !row) return false;
     const form = $("#decide-form");
+    const link = row.querySelector('[data-dialog="' + verb + '"]');
     form.reset();
     form.action = row.querySelector("form[hx-post]").getAttribute("hx-post");
     form.dataset.row = row.id;
-    const want = mode === "ban" ? ["ban", "mark_reviewed"] : ["note"];
-    $$("input[name=actions]", form).forEach((cb) => { cb.checked = want.includes(cb.value); });
-    $(".ban-opts", form).hidden = mode !== "ban";
-    $("#decide-title").textContent = mode === "ban" ? "Ban the creator" : "Add a note";
+    $$("input[name=actions]", form).forEach((cb) => { cb.checked = cb.value === verb; });
+    $$("fieldset[data-for]", form).forEach((fs) => { fs.hidden = fs.dataset.for !== verb; });
+    $("#decide-title").textContent = (link && link.getAttribute("aria-label")) || "Decision";
     $("#decide-subject").textContent = row.getAttribute("aria-label") || "";
     advanceFrom = row.id;
     dialog.showModal();
-    (mode === "ban" ? $("#d-reason") : $("#d-note")).focus();
+    (verb === "note" ? $("#d-note") : $("#d-reason")).focus();
     return true;
   }
 
@@ -132,7 +133,13 @@
   }
 
   // --- keyboard ---------------------------------------------------------------------------------
-  const ROW_KEYS = { a: "a", d: "d", m: "m", e: "e", o: "o", r: "r" };
+  // A verb's key is the decision table's (reviews/actions/registry.py), sent as a JSON data block by the queue
+  // page; each row control carries its key in data-key, so a key press clicks that control.
+  function verbKeys() {
+    const data = document.getElementById("verb-keys");
+    try { return data ? JSON.parse(data.textContent) : {}; } catch (e) { return {}; }
+  }
+  let ROW_KEYS = null;
   document.addEventListener("keydown", (evt) => {
     if (evt.ctrlKey || evt.metaKey || evt.altKey) return;
     const el = evt.target;
@@ -156,8 +163,9 @@
       if (undo) undo.click(); else toast("Nothing to undo yet.", "info");
       return;
     }
+    ROW_KEYS = ROW_KEYS || verbKeys();
     const row = currentRow();
-    if (!row) { if ("xadbmeno".includes(key)) { toast("Pick an item first: j / k move through the queue.", "info"); } return; }
+    if (!row) { if (key === "x" || key === "o" || ROW_KEYS[key]) { toast("Pick an item first: j / k move through the queue.", "info"); } return; }
     if (key === "x") {
       evt.preventDefault();
       const cb = row.querySelector("input[type=checkbox]");
@@ -165,13 +173,12 @@
       return;
     }
     if (key === "Enter") { evt.preventDefault(); row.querySelector('[data-key="o"]').click(); return; }
-    if (key === "b" || key === "n") { evt.preventDefault(); openDecision(row, key === "b" ? "ban" : "note"); return; }
-    if (ROW_KEYS[key]) {
-      const control = row.querySelector('[data-key="' + ROW_KEYS[key] + '"]');
+    if (key === "o" || ROW_KEYS[key]) {
+      const control = row.querySelector('[data-key="' + key + '"]');
       evt.preventDefault();
       if (!control) { toast("That action does not apply to this item (or your role cannot act).", "info"); return; }
-      if (key !== "o") advanceFrom = row.id;
-      control.click();
+      if (key !== "o" && !control.dataset.dialog) advanceFrom = row.id;
+      control.click();  // a control with data-dialog opens the decision dialog (the click handler above)
     }
   });
 
@@ -289,8 +296,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     armToasts();
-    const banOpts = $("#decide-form .ban-opts");
-    if (banOpts) banOpts.hidden = false;
+    $$("#decide-form fieldset[data-for]").forEach((fs) => { fs.hidden = false; });
     document.documentElement.classList.add("js");
   });
 })();

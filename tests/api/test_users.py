@@ -114,7 +114,7 @@ def test_seed_001_blocking_example(stream_client):
     assert [(b.user_id, b.blocked_user_id) for b in response.data.blocks] == [("alice", "bob")]
     assert response.data.blocks[0].blocked_user.id == "bob"
     assert not UserBlock.objects.exists()
-    assert list(ModerationLog.objects.order_by("id").values_list("action", flat=True)) == ["block", "unblock"]
+    assert list(ModerationLog.objects.order_by("id").values_list("action", flat=True)) == ["block_user", "unblock_user"]
 
 
 def test_user_token_blocks_for_itself_only(user_client):

@@ -166,7 +166,7 @@ def test_ban_from_the_queue_with_the_dialog(live_server, page):
     login(page, live_server, "mia", "Moderators")
     row = page.locator(f"#item-{item.pk}")
     row.get_by_role("link", name="Ban creator").click()
-    dialog = page.get_by_role("dialog", name="Ban the creator")
+    dialog = page.get_by_role("dialog", name="Ban creator")
     expect(dialog).to_be_visible()
     dialog.get_by_label("This channel only").check()
     dialog.get_by_label("Also ban their IP address").check()
@@ -215,7 +215,7 @@ def test_bulk_decision_with_progress_bar_and_undo(live_server, page):
     expect(page.locator("#bulk-status .task")).to_have_attribute("data-status", "completed")
     assert ReviewQueueItem.objects.filter(escalated=True).count() == 2
 
-    bulk.get_by_label("Decision").select_option("delete")
+    bulk.get_by_label("Decision").select_option("delete_message")
     bulk.get_by_label(re.compile("All 12 matching this filter")).check()
     bulk.get_by_role("button", name="Apply").click()
     progress = page.locator("#bulk-status progress")

@@ -95,3 +95,84 @@ def test_large_changelists_do_not_count_the_whole_table(admin_client, data, djan
         admin_client.get(url, {"status__exact": "pending"})
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1, counts
+
+
+# --- admin is a face, not a back door ---------------------------------------------------------------------
+
+def _state_rows(alice, bob, moderator):
+    """One row of every model that holds moderation state, each made through its action."""
+    from reviews.models import Call, CallMember, Flag, ItemNote, Mute, PermissionRequest, ReviewQueueItem, UserBlock
+
+    _, item = actions.flag_content(reporter=alice, entity_type=EntityType.MESSAGE, entity_id="m9", entity_creator=bob,
+                                   actor=alice, reason="spam", moderation_payload={"texts": ["x"]})
+    actions.add_note(item=item, actor=moderator, text="a note")
+    actions.ban_user(target=bob, actor=moderator, reason="spam")
+    actions.mute_user(user=moderator, target=bob, actor=moderator)
+    actions.block_user(blocker=alice, blocked=bob, actor=alice)
+    call, _, _ = actions.get_or_create_call(call_type="default", call_id="c1", actor=None, created_by=alice,
+                                            members=[{"user_id": "alice", "role": "host"}, {"user_id": "bob"}])
+    request = PermissionRequest.objects.create(call=call, user=bob, permissions=["send-audio"])
+    return {Ban: Ban.objects.get(target=bob), Mute: Mute.objects.get(), UserBlock: UserBlock.objects.get(),
+            Flag: Flag.objects.get(), ReviewQueueItem: item, ItemNote: ItemNote.objects.get(), Call: call,
+            CallMember: CallMember.objects.get(call=call, user=bob), PermissionRequest: request}
+
+
+STATE_MODELS = ["Ban", "Mute", "UserBlock", "Flag", "ReviewQueueItem", "ItemNote", "Call", "CallMember",
+                "PermissionRequest"]
+
+
+@pytest.mark.parametrize("name", STATE_MODELS)
+def test_moderation_state_is_read_only_in_admin(admin_client, alice, bob, moderator, name):
+    model = apps.get_model("reviews", name)
+    obj = _state_rows(alice, bob, moderator)[model]
+    meta = model._meta
+    before = model.objects.count()
+    assert admin_client.get(reverse(f"admin:reviews_{meta.model_name}_add")).status_code == 403
+    change = admin_client.get(reverse(f"admin:reviews_{meta.model_name}_change", args=[obj.pk]))
+    assert change.status_code == 200 and b'name="_save"' not in change.content  # a view, not a form
+    posted = admin_client.post(reverse(f"admin:reviews_{meta.model_name}_change", args=[obj.pk]), {})
+    assert posted.status_code == 403
+    delete = admin_client.post(reverse(f"admin:reviews_{meta.model_name}_delete", args=[obj.pk]), {"post": "yes"})
+    assert delete.status_code == 403 and model.objects.count() == before
+    changelist = admin_client.get(reverse(f"admin:reviews_{meta.model_name}_changelist"))
+    assert b'value="delete_selected"' not in changelist.content
+
+
+def _run(admin_client, model, action: str, objs) -> None:
+    url = reverse(f"admin:reviews_{model._meta.model_name}_changelist")
+    response = admin_client.post(url, {"action": action, "_selected_action": [o.pk for o in objs]}, follow=True)
+    assert response.status_code == 200 and b"0 failed" in response.content, response.content[-2000:]
+
+
+@pytest.mark.parametrize(("name", "action", "logged", "event"), [
+    ("Ban", "lift_selected_bans", "unban", "user.unbanned"),
+    ("Mute", "lift_selected_mutes", "unmute", "user.unmuted"),
+    ("ReviewQueueItem", "mark_reviewed_selected", "mark_reviewed", "moderation.mark_reviewed"),
+    ("ReviewQueueItem", "delete_message_selected", "delete_message", "review_queue_item.updated"),
+    ("ReviewQueueItem", "escalate_selected", "escalate", "review_queue_item.updated"),
+    ("CallMember", "block_selected_members", "call_block", "call.blocked_user"),
+    ("PermissionRequest", "accept_selected_requests", "call_permission_accepted", "call.permissions_updated"),
+    ("EndUser", "deactivate_selected", "deactivate_user", "user.deactivated"),
+])
+def test_admin_actions_apply_a_verb_with_its_log_row_and_event(admin_client, alice, bob, moderator, name, action,
+                                                                logged, event):
+    from reviews.models import OutboxEvent
+
+    model = apps.get_model("reviews", name)
+    obj = bob if model is EndUser else _state_rows(alice, bob, moderator)[model]
+    logs, events = ModerationLog.objects.filter(action=logged).count(), OutboxEvent.objects.filter(type=event).count()
+    _run(admin_client, model, action, [obj])
+    entry = ModerationLog.objects.filter(action=logged).latest("id")
+    assert ModerationLog.objects.filter(action=logged).count() == logs + 1
+    assert entry.actor_id == "root" and entry.actor_type == "moderator"  # the admin's identity, as a moderator
+    assert OutboxEvent.objects.filter(type=event).count() > events
+
+
+def test_admin_actions_respect_claims(admin_client, alice, bob, moderator):
+    item = _state_rows(alice, bob, moderator)[apps.get_model("reviews", "ReviewQueueItem")]
+    actions.claim_item(item=item, holder=moderator)
+    url = reverse("admin:reviews_reviewqueueitem_changelist")
+    response = admin_client.post(url, {"action": "mark_reviewed_selected", "_selected_action": [item.pk]}, follow=True)
+    assert b"is reviewing this item" in response.content and b"0 changed, 1 failed" in response.content
+    item.refresh_from_db()
+    assert item.status == "pending"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +11,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router
+from pydantic import create_model
 
 from reviews import actions
-from reviews.actions import decisions
+from reviews.actions import decisions, registry
 from reviews.errors import ModerationError
-from reviews.models import EndUser, EntityType, Flag, ReviewQueueItem
+from reviews.models import EndUser, Flag, ReviewQueueItem
 from reviews.selectors import item_details
 from reviews.selectors.logs import LOG_SORTS, flag_filter, log_filter
 from reviews.selectors.pagination import keyset_page
@@ -24,7 +24,7 @@ from reviews.selectors.queue import SORTS, in_sort_order, queue_filter
 from reviews.selectors.users import user_states
 
 from .. import ratelimit, wire
-from ..filters import EQ, IN, RANGE, Field, filtered, in_csv, page_limit, parse_filter, range_data, sort_field, validate
+from ..filters import EQ, IN, RANGE, Field, filtered, in_csv, page_limit, parse_filter, range_data, sort_field
 from ..schemas import Body, ListQuery, UserRequest
 
 router = Router(tags=["moderation"])
@@ -96,19 +96,14 @@ def ban_with_terms(request: HttpRequest, *, target_user_id: str, banned_by_id: s
         raise ModerationError.invalid("delete_reactions", "needs delete_messages (soft, pruning or hard)")
     actor = _banner(request, banned_by_id, banned_by_field)
     _user_scope(request, channel_cid)
-    target = actions.ensure_user(target_user_id, field="target_user_id")
-    if target.pk == actor.pk:
-        raise ModerationError.invalid("target_user_id", "a user cannot ban themselves")
+    params = {"target_user_id": target_user_id, "channel_cid": channel_cid, "reason": reason, "timeout": timeout,
+              "shadow": shadow, "ip_ban": ip_ban, "delete_messages": delete_messages,
+              "delete_reactions": delete_reactions}
     with transaction.atomic():
-        actions.ban_user(target=target, actor=actor, channel_cid=channel_cid, reason=reason or "",
-                         timeout_minutes=timeout, shadow=shadow, ip_ban=ip_ban)
+        applied = registry.apply("ban", actor=actor, params=params)
         if ban_from_future_channels:
-            actions.ban_from_future_channels(target=target, banned_by=actor, actor=actor, reason=reason or "",
-                                             timeout_minutes=timeout, shadow=shadow)
-        if delete_messages:
-            decisions.delete_user_messages(target=target, actor=actor, mode=delete_messages,
-                                           channel_cid=channel_cid, reason=reason or "",
-                                           delete_reactions=bool(delete_reactions))
+            actions.ban_from_future_channels(target=applied.result.target, banned_by=actor, actor=actor,
+                                             reason=reason or "", timeout_minutes=timeout, shadow=shadow)
 
 
 @router.post("/moderation/ban", summary="ban (app-wide, or a channel by channel_cid or type + id; shadow; ip_ban)")
@@ -140,7 +135,8 @@ def unban_with_terms(request: HttpRequest, *, target_user_id: str | None, channe
     if target is None:
         raise ModerationError.not_found("user", target_user_id)
     with transaction.atomic():
-        actions.unban_user(target=target, actor=actor, channel_cid=channel_cid or None, shadow_only=shadow_only)
+        registry.apply("unban", actor=actor, params={"target_user_id": target.pk, "channel_cid": channel_cid or None,
+                                                    "shadow_only": shadow_only})
         if remove_future_channels_ban:
             actions.lift_future_channel_bans(target=target, actor=actor,
                                              banned_by=actor if created_by else None)
@@ -182,8 +178,9 @@ def _muter_and_targets(request: HttpRequest, data) -> tuple[EndUser, list[EndUse
 @router.post("/moderation/mute", summary="mute (target_ids, timeout in minutes)")
 def mute(request: HttpRequest, data: MuteBody) -> dict:
     muter, targets, missing = _muter_and_targets(request, data)
-    with transaction.atomic():
-        mutes = [actions.mute_user(user=muter, target=t, actor=muter, timeout_minutes=data.timeout) for t in targets]
+    with transaction.atomic():  # a user's own mutes, not a moderator's decision
+        mutes = [registry.apply("mute", actor=muter, own=True,
+                                params={"target_user_id": t.pk, "timeout": data.timeout}).result for t in targets]
     for m in mutes:
         m.user, m.target = muter, next(t for t in targets if t.pk == m.target_id)
     states = user_states([muter, *targets], with_mutes=False)
@@ -201,7 +198,7 @@ def unmute(request: HttpRequest, data: UnmuteBody) -> dict:
     muter, targets, missing = _muter_and_targets(request, data)
     with transaction.atomic():
         for target in targets:
-            actions.unmute_user(user=muter, target=target, actor=muter)
+            registry.apply("unmute", actor=muter, own=True, params={"target_user_id": target.pk})
     return {"non_existing_users": missing}
 
 
@@ -219,19 +216,17 @@ class FlagBody(Body):
 
 
 def _flag(request: HttpRequest, data: FlagBody, actor_override: EndUser | None = None) -> ReviewQueueItem:
+    """One flag of either face (getstream's and Chat's): the reporter's flag limit, then the flag verb."""
     reporter = actor_override or request.auth.acting_user(_user_id_of(data.user_id, data.user), "user_id")
     ratelimit.flag_hit(request, reporter)
-    creator = actions.ensure_user(data.entity_creator_id, field="entity_creator_id") if data.entity_creator_id else None
-    _, item = actions.flag_content(
-        reporter=reporter, entity_type=data.entity_type, entity_id=data.entity_id, entity_creator=creator,
-        reason=data.reason or "", custom=data.custom, moderation_payload=data.moderation_payload, actor=reporter,
-    )
-    return item
+    params = data.model_dump(include=set(registry.FlagParams.model_fields))
+    return registry.apply("flag", actor=reporter, params=params).item
 
 
 @router.post("/moderation/flag", summary="flag a user or a message; repeated flags update one queue item")
 def flag(request: HttpRequest, data: FlagBody) -> dict:
     return {"item_id": str(_flag(request, data).pk)}
+
 
 
 # --- review queue -----------------------------------------------------------------------------------------
@@ -412,219 +407,22 @@ def get_review_queue_item(request: HttpRequest, item_id: str) -> dict:
 
 # --- submit_action ----------------------------------------------------------------------------------------
 
-class BanPayload(Body):
-    timeout: int | None = None
-    reason: str | None = None
-    shadow: bool | None = None
-    ip_ban: bool | None = None
-    channel_ban_only: bool | None = None
-    channel_cid: str | None = None
-    delete_messages: str | None = None
-    target_user_id: str | None = None
-
-
-class UnbanPayload(Body):
-    target_user_id: str | None = None
-    channel_cid: str | None = None
-    decision_reason: str | None = None
-
-
-class DeletePayload(Body):
-    entity_id: str | None = None
-    entity_type: str | None = None
-    hard_delete: bool | None = None
-    reason: str | None = None
-    mark_messages_deleted: bool | None = None
-
-
-class DeleteUserMessagesPayload(Body):
-    delete_messages: str
-    channel_cid: str | None = None
-    delete_reactions: bool | None = None
-    entity_id: str | None = None
-    entity_type: str | None = None
-    reason: str | None = None
-
-
-class DecisionPayload(Body):
-    decision_reason: str | None = None
-    reason: str | None = None
-
-
-class EscalatePayload(Body):
-    reason: str | None = None
-    priority: str | None = None
-    notes: str | None = None
-
-
-class CustomPayload(Body):
-    id: str
-    options: dict[str, Any] | None = None
-
-
-PAYLOADS: dict[str, type[Body]] = {
-    "ban": BanPayload, "unban": UnbanPayload, "delete_message": DeletePayload, "delete_activity": DeletePayload,
-    "delete_comment": DeletePayload, "delete_reaction": DeletePayload, "delete_user": DeletePayload,
-    "delete_user_messages": DeleteUserMessagesPayload, "mark_reviewed": DecisionPayload,
-    "restore": DecisionPayload, "unblock": DecisionPayload, "block": DecisionPayload,
-    "shadow_block": DecisionPayload, "escalate": EscalatePayload, "custom": CustomPayload, "flag": FlagBody,
-    "de_escalate": DecisionPayload, "kick_user": DecisionPayload, "end_call": DecisionPayload,
-}
-NEEDS_ITEM = set(PAYLOADS) - {"ban", "unban", "flag", "delete_user_messages"}
-
-
-class SubmitActionBody(Body):
-    action_type: str
-    item_id: str | None = None
-    appeal_id: str | None = None
-    user_id: str | None = None
-    user: UserRequest | None = None
-    # The sub-object named after the action; each is validated against its own model in submit_action.
-    ban: dict[str, Any] | None = None
-    unban: dict[str, Any] | None = None
-    delete_message: dict[str, Any] | None = None
-    delete_activity: dict[str, Any] | None = None
-    delete_comment: dict[str, Any] | None = None
-    delete_reaction: dict[str, Any] | None = None
-    delete_user: dict[str, Any] | None = None
-    delete_user_messages: dict[str, Any] | None = None
-    mark_reviewed: dict[str, Any] | None = None
-    restore: dict[str, Any] | None = None
-    unblock: dict[str, Any] | None = None
-    block: dict[str, Any] | None = None
-    shadow_block: dict[str, Any] | None = None
-    escalate: dict[str, Any] | None = None
-    custom: dict[str, Any] | None = None
-    flag: dict[str, Any] | None = None
-
-
-def _item_user(item: ReviewQueueItem | None, explicit: str | None, field: str) -> EndUser:
-    if explicit:
-        return actions.ensure_user(explicit, field=field)
-    if item is not None:
-        if item.entity_type == EntityType.USER:
-            return actions.ensure_user(item.entity_id, field="item_id")
-        if item.entity_creator is not None:
-            return item.entity_creator
-    raise ModerationError.invalid(field, "is required: the item names no user to act on")
-
-
-def _call_of(item: ReviewQueueItem, action: str):
-    from reviews.models import Call
-
-    # Call speech names its call in the payload (custom.call_cid); a call item's entity id is the cid itself.
-    cid = ((item.moderation_payload or {}).get("custom") or {}).get("call_cid") or item.entity_id
-    call_type, _, call_id = str(cid).partition(":")
-    call = None
-    if item.entity_type in (EntityType.CALL, EntityType.CALL_SPEECH) and call_id:
-        call = Call.objects.filter(type=call_type, call_id=call_id).first()
-    if call is None:
-        raise ModerationError.invalid("action_type", f"{action} needs an item about a call we know; this item is "
-                                                     f"{item.entity_type} {item.entity_id!r}")
-    return call
-
-
-Ctx = dict[str, Any]
-
-
-def _do_ban(c: Ctx) -> None:
-    p: BanPayload = c["payload"]
-    target = _item_user(c["item"], p.target_user_id, "ban.target_user_id")
-    channel = p.channel_cid or (c["item"].channel_cid if p.channel_ban_only and c["item"] else None) or None
-    actions.ban_user(target=target, actor=c["actor"], channel_cid=channel, reason=p.reason or "",
-                     timeout_minutes=p.timeout, shadow=bool(p.shadow), ip_ban=bool(p.ip_ban), item=c["item"])
-    if p.delete_messages:
-        decisions.delete_user_messages(target=target, actor=c["actor"], mode=p.delete_messages, item=None,
-                                       channel_cid=channel)
-    if c["item"]:
-        decisions.record_item_decision(item=c["item"], actor=c["actor"], action="ban")
-
-
-def _do_unban(c: Ctx) -> None:
-    p: UnbanPayload = c["payload"]
-    target = _item_user(c["item"], p.target_user_id, "unban.target_user_id")
-    actions.unban_user(target=target, actor=c["actor"], channel_cid=p.channel_cid or None,
-                       reason=p.decision_reason or "", item=c["item"])
-    if c["item"]:
-        decisions.record_item_decision(item=c["item"], actor=c["actor"], action="unban")
-
-
-def _content(state: str) -> Callable[[Ctx], None]:
-    def run(c: Ctx) -> None:
-        p = c["payload"]
-        actions.set_content_state(item=c["item"], actor=c["actor"], state=state, reason=p.reason or "",
-                                  hard=bool(getattr(p, "hard_delete", False)))
-    return run
-
-
-def _do_delete_user(c: Ctx) -> None:
-    p: DeletePayload = c["payload"]
-    explicit = p.entity_id if p.entity_type == EntityType.USER else None
-    decisions.delete_user(target=_item_user(c["item"], explicit, "delete_user.entity_id"), actor=c["actor"],
-                          item=c["item"], hard=bool(p.hard_delete),
-                          mark_messages_deleted=bool(p.mark_messages_deleted), reason=p.reason or "")
-
-
-def _do_delete_user_messages(c: Ctx) -> None:
-    p: DeleteUserMessagesPayload = c["payload"]
-    explicit = p.entity_id if p.entity_type == EntityType.USER else None
-    decisions.delete_user_messages(
-        target=_item_user(c["item"], explicit, "delete_user_messages.entity_id"), actor=c["actor"],
-        mode=p.delete_messages, item=c["item"], channel_cid=p.channel_cid,
-        delete_reactions=bool(p.delete_reactions), reason=p.reason or "")
-
-
-def _do_kick(c: Ctx) -> None:
-    from reviews.actions.calls import kick_call_user
-
-    call = _call_of(c["item"], "kick_user")
-    target = _item_user(c["item"], None, "item_id")
-    kick_call_user(call=call, target=target, actor=c["actor"], reason=c["payload"].reason or "")
-    decisions.record_item_decision(item=c["item"], actor=c["actor"], action="kick_user")
-
-
-def _do_end_call(c: Ctx) -> None:
-    from reviews.actions.calls import end_call
-
-    end_call(call=_call_of(c["item"], "end_call"), actor=c["actor"])
-    decisions.record_item_decision(item=c["item"], actor=c["actor"], action="end_call")
-
-
-def _do_flag(c: Ctx) -> None:
-    c["item"] = _flag(c["request"], c["payload"], actor_override=c["actor"])
-
-
-ContentState = ReviewQueueItem.ContentState
-HANDLERS: dict[str, Callable[[Ctx], Any]] = {
-    "mark_reviewed": lambda c: actions.mark_reviewed(item=c["item"], actor=c["actor"],
-                                                     decision_reason=c["payload"].decision_reason or ""),
-    "ban": _do_ban,
-    "unban": _do_unban,
-    "restore": lambda c: actions.restore_content(item=c["item"], actor=c["actor"],
-                                                 decision_reason=c["payload"].decision_reason or ""),
-    "unblock": lambda c: actions.restore_content(item=c["item"], actor=c["actor"],
-                                                 decision_reason=c["payload"].decision_reason or ""),
-    "delete_message": _content(ContentState.DELETED),
-    "delete_activity": _content(ContentState.DELETED),
-    "delete_comment": _content(ContentState.DELETED),
-    "delete_reaction": _content(ContentState.DELETED),
-    "block": _content(ContentState.BLOCKED),
-    "shadow_block": _content(ContentState.SHADOW_BLOCKED),
-    "delete_user": _do_delete_user,
-    "delete_user_messages": _do_delete_user_messages,
-    "kick_user": _do_kick,
-    "end_call": _do_end_call,
-    "escalate": lambda c: actions.escalate_item(item=c["item"], actor=c["actor"], reason=c["payload"].reason or "",
-                                                priority=c["payload"].priority or "",
-                                                notes=c["payload"].notes or ""),
-    "de_escalate": lambda c: actions.de_escalate_item(item=c["item"], actor=c["actor"],
-                                                      reason=c["payload"].reason or ""),
-    "custom": lambda c: decisions.custom_action(item=c["item"], actor=c["actor"], action_id=c["payload"].id,
-                                                options=c["payload"].options),
-    "flag": _do_flag,
-}
+# The body names the verb and carries its parameters in a sub-object named after it, one per verb the decision
+# table offers the API (each validated against that verb's own schema in submit_action).
+SubmitActionBody = create_model(
+    "SubmitActionBody", __base__=Body, action_type=(str, ...), item_id=(str | None, None),
+    appeal_id=(str | None, None), user_id=(str | None, None), user=(UserRequest | None, None),
+    **{v.name: (dict[str, Any] | None, None) for v in registry.offered_on(registry.Face.API)},
+)
 UNSUPPORTED = {"unmask": "we keep no masked content", "bypass": "there is no bypass list here",
                "reject_appeal": "appeals are not part of this service"}
+
+
+def overrides_claims(request: HttpRequest) -> bool:
+    """The claim policy's one exception: a server-side token whose JWT says `"override_claims": true` may decide
+    an item a moderator holds (an app's own automation, a supervisor tool). Everyone else is refused."""
+    caller = request.auth
+    return caller.is_server and caller.claims.get("override_claims") is True
 
 
 @router.post("/moderation/submit_action", summary="submit_action: one moderation decision on a queue item")
@@ -634,20 +432,14 @@ def submit_action(request: HttpRequest, data: SubmitActionBody) -> dict:
     action = data.action_type
     if action in UNSUPPORTED:
         raise ModerationError.invalid("action_type", f"{action} is not supported: {UNSUPPORTED[action]}")
-    if action not in HANDLERS:
-        raise ModerationError.invalid("action_type", f"unknown action {action!r}; use one of "
-                                                     f"{', '.join(sorted(HANDLERS))}")
-    raw_payload = getattr(data, action, None) or {}
-    payload = validate(PAYLOADS[action], raw_payload, action)
-    item = _get_item(data.item_id) if data.item_id or action in NEEDS_ITEM else None
+    verb = registry.get(action, face=registry.Face.API)
+    params = registry.parse(verb, getattr(data, verb.name, None))
+    item = _get_item(data.item_id) if data.item_id or verb.needs_item else None
     actor = caller.acting_user(_user_id_of(data.user_id, data.user), "user_id")
-    ctx: Ctx = {"item": item, "actor": actor, "payload": payload, "request": request}
-    with transaction.atomic():  # compound decisions (ban + close the item) land together or not at all
-        HANDLERS[action](ctx)
-    item = ctx["item"]
-    if item is None:
+    applied = registry.apply(verb, item=item, actor=actor, params=params, override_claim=overrides_claims(request))
+    if applied.item is None:
         return {}
-    return {"item": _item(_with_details([_get_item(str(item.pk))])[0])}
+    return {"item": _item(_with_details([_get_item(str(applied.item.pk))])[0])}
 
 
 # --- logs, flags, flag count ------------------------------------------------------------------------------
