@@ -16,7 +16,7 @@ from reviews import actions
 from reviews.actions import registry
 from reviews.models import ApiKey, EntityType, ModerationLog, OutboxEvent, ReviewQueueItem
 from reviews.permissions import identity_for
-from reviews.services import queue_bulk
+from reviews.services import jobs, queue_bulk
 from tests.api.conftest import make_token
 from tests.factories import DashboardUserFactory, EndUserFactory
 
@@ -101,7 +101,7 @@ def _row(world, verb: str, item, creator) -> None:
 def _bulk(world, verb: str, item, creator) -> None:
     task = queue_bulk.start_queue_task(decision={"actions": [verb], **FORM_FIELDS.get(verb, {})},
                                        actor=world["actor"], item_ids=[str(item.pk)])
-    queue_bulk.run_queue_task(str(task.pk))
+    jobs.run(str(task.pk))
     task.refresh_from_db()
     assert task.result["changed"] == 1, task.result
 
@@ -224,7 +224,7 @@ def test_a_claim_is_refused_on_every_face(world):
     assert form.status_code == 409 and b"otto is reviewing" in form.content
     task = queue_bulk.start_queue_task(decision={"actions": ["mark_reviewed"]}, actor=world["actor"],
                                        item_ids=[str(item.pk)])
-    queue_bulk.run_queue_task(str(task.pk))
+    jobs.run(str(task.pk))
     task.refresh_from_db()
     assert task.result["skipped"] == 1
     item.refresh_from_db()
