@@ -15,9 +15,8 @@ Commits kick a relay run (`kick`), deduplicated by a gate: at most one run is qu
 opens the gate as it starts, so an event committed during a run either is seen by it or queues the next.
 
 Targets on private, loopback, link-local or otherwise non-global addresses are refused (SSRF) unless
-MODERATION_WEBHOOK_ALLOW_PRIVATE is set (on under DEBUG, so `make run` reaches a receiver on 127.0.0.1).
-The address is checked after resolution and the connection goes to that checked address, so a name that
-re-resolves elsewhere between check and connect (DNS rebinding) does not get through.
+MODERATION_WEBHOOK_ALLOW_PRIVATE is set: `reviews/net.py` checks them when they are configured and again at
+every connection, which goes to the checked address.
 """
 
 from __future__ import annotations
@@ -26,12 +25,9 @@ import contextlib
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
 import logging
 import os
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -45,7 +41,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from reviews.errors import ModerationError
+from reviews import net
 from reviews.models import ApiKey, OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -88,108 +84,6 @@ def signing_secret() -> str | None:
     return key.secret if key else None
 
 
-# --- SSRF guard ----------------------------------------------------------------------------------------
-
-
-class UnsafeTarget(Exception):
-    """The URL is not http(s) or resolves to an address webhooks may not reach."""
-
-
-def _allowed_address(address: str) -> bool:
-    if settings.MODERATION_WEBHOOK_ALLOW_PRIVATE:
-        return True
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-def _split(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeTarget("only http and https URLs are allowed")
-    if not parts.hostname:
-        raise UnsafeTarget("the URL has no host")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise UnsafeTarget(f"bad port: {exc}") from None
-    return parts.scheme, parts.hostname, port
-
-
-def resolve_target(url: str) -> tuple[str, str, int, str]:
-    """(scheme, host, port, checked address) for `url`; raises UnsafeTarget. Every address the name resolves
-    to must be allowed, so a name with one public and one private address is refused."""
-    scheme, host, port = _split(url)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise UnsafeTarget(f"cannot resolve {host}: {exc}") from None
-    addresses = [info[4][0] for info in infos]
-    refused = [a for a in addresses if not _allowed_address(a)]
-    if refused:
-        raise UnsafeTarget(
-            f"{host} resolves to a private or loopback address ({refused[0]}); "
-            "set MODERATION_WEBHOOK_ALLOW_PRIVATE to allow it"
-        )
-    return scheme, host, port, addresses[0]
-
-
-def check_webhook_url(url: str, *, field: str = "webhook_url") -> str:
-    """Validate a webhook URL when it is configured (update_app, admin); returns it stripped. A name that does
-    not resolve yet is accepted (it is checked again at every delivery); a private target is refused."""
-    url = (url or "").strip()
-    if len(url) > 2048:
-        raise ModerationError.invalid(field, "must be at most 2048 characters")
-    try:
-        resolve_target(url)
-    except UnsafeTarget as exc:
-        if not str(exc).startswith("cannot resolve"):
-            raise ModerationError.invalid(field, str(exc)) from None
-    return url
-
-
-def configure_app_webhook(*, url: str, events: list[str] | None = None) -> WebhookEndpoint | None:
-    """The endpoint set by `update_app(webhook_url=..., webhook_events=[...])`: created, updated, or (empty
-    url) deactivated. Admin-managed endpoints are left alone."""
-    if events is not None and not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
-        raise ModerationError.invalid("webhook_events", "must be a list of event types")
-    with transaction.atomic():
-        current = WebhookEndpoint.objects.select_for_update().filter(from_app=True).order_by("id").first()
-        if not url:
-            if current is not None:
-                WebhookEndpoint.objects.filter(from_app=True).update(active=False)
-            return current
-        url = check_webhook_url(url)
-        if current is None:
-            return WebhookEndpoint.objects.create(url=url, events=events or [], from_app=True)
-        current.url, current.active = url, True
-        if events is not None:
-            current.events = events
-        current.save(update_fields=["url", "active", "events"])
-        return current
-
-
-class _Connection(http.client.HTTPConnection):
-    """Connects to the address that passed the SSRF check, not to whatever the name resolves to next."""
-
-    def __init__(self, host: str, port: int, address: str, **kwargs) -> None:
-        super().__init__(host, port, **kwargs)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class _TLSConnection(_Connection):
-    default_port = 443
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=self.host)
-
-
 class _Poster:
     """One keep-alive connection to one endpoint, kept by the worker process between relay runs."""
 
@@ -197,17 +91,15 @@ class _Poster:
         self.url = url
         parts = urlsplit(url)
         self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self.conn: _Connection | None = None
+        self.conn: net.PinnedConnection | None = None
         self.used = time.monotonic()
 
-    def _open(self) -> _Connection:
-        scheme, host, port, address = resolve_target(self.url)
-        cls = _TLSConnection if scheme == "https" else _Connection
-        return cls(host, port, address, timeout=TIMEOUT_SECONDS)
+    def _open(self) -> net.PinnedConnection:
+        return net.connect(self.url, timeout=TIMEOUT_SECONDS)[0]
 
     def still_allowed(self) -> bool:
         """The open connection's address passes the SSRF check as the settings are now (checked per run)."""
-        return self.conn is None or _allowed_address(self.conn._address)
+        return self.conn is None or net.address_allowed(self.conn.address)
 
     def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         self.used = time.monotonic()
@@ -345,7 +237,7 @@ def deliver_batch(deliveries: list[WebhookDelivery], key: ApiKey, posters: dict[
                        "User-Agent": USER_AGENT}
             try:
                 status, response = poster.post(body, headers)
-            except (UnsafeTarget, OSError, http.client.HTTPException) as exc:
+            except (net.UnsafeTarget, OSError, http.client.HTTPException) as exc:
                 d.last_error, d.last_status_code = f"{type(exc).__name__}: {exc}"[:2000], None
                 down.setdefault(d.endpoint_id, (d.last_error, backoff(d.attempts + 1)))
                 outcomes.append((d, "failed", None))
