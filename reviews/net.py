@@ -17,14 +17,16 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
 from reviews.errors import ModerationError
 
 MAX_URL_LENGTH = 2048
+USER_AGENT = "moderation-service"
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -144,3 +146,54 @@ def connect(url: str, *, timeout: float) -> tuple[PinnedConnection, Target]:
     target = resolve(url)
     cls = PinnedTLSConnection if target.scheme == "https" else PinnedConnection
     return cls(target, timeout=timeout), target
+
+
+class FetchError(Exception):
+    """A GET that did not produce an acceptable body: refused target, network error, bad status, too large."""
+
+    def __init__(self, message: str, *, status: int = 404) -> None:
+        super().__init__(message)
+        self.status = status  # what a proxy answers for it
+
+
+@dataclass(frozen=True)
+class Fetched:
+    content_type: str
+    body: bytes
+
+
+def fetch(url: str, *, max_bytes: int, timeout: float, accept: str = "*/*", redirects: int = 3) -> Fetched:
+    """GET `url` through the SSRF check, following up to `redirects` redirects (each hop checked again), and
+    return a 200's body. Raises FetchError: 403 for a refused target, 413 past `max_bytes`, 404 for anything
+    else (unreachable, timed out after `timeout` seconds a read or 2x `timeout` in all, non-200 status)."""
+    deadline = time.monotonic() + 2 * timeout
+    for _hop in range(redirects + 1):
+        try:
+            conn, target = connect(url, timeout=timeout)
+        except UnsafeTarget as exc:
+            raise FetchError(str(exc), status=403) from None
+        try:
+            conn.request("GET", target.path, headers={"Accept": accept, "User-Agent": USER_AGENT})
+            response = conn.getresponse()
+            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location"))
+                continue
+            if response.status != 200:
+                raise FetchError(f"the server answered HTTP {response.status}")
+            length = response.getheader("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise FetchError(f"larger than {max_bytes} bytes", status=413)
+            chunks, size = [], 0
+            while chunk := response.read1(65536):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError(f"larger than {max_bytes} bytes", status=413)
+                if time.monotonic() > deadline:
+                    raise FetchError(f"took longer than {2 * timeout:g} s")
+                chunks.append(chunk)
+            return Fetched(response.getheader("Content-Type") or "", b"".join(chunks))
+        except (OSError, http.client.HTTPException) as exc:
+            raise FetchError(f"{type(exc).__name__}: {exc}") from None
+        finally:
+            conn.close()
+    raise FetchError(f"more than {redirects} redirects")

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from reviews.views import bans, calls, health, log, overview, policies, queue, tasks, users
+from reviews.views import bans, calls, health, images, log, overview, policies, queue, tasks, users
 
 app_name = "reviews"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("queue/<uuid:pk>/", queue.item_detail, name="item"),
     path("queue/<uuid:pk>/decide", queue.decide, name="decide"),
     path("queue/<uuid:pk>/release", queue.release, name="release"),
+    path("queue/<uuid:pk>/images/<int:n>", images.item_image, name="item-image"),
     path("tasks/<uuid:pk>/", tasks.task_detail, name="task"),
     path("log/", log.log_list, name="log"),
     path("log/undo", log.undo, name="undo"),

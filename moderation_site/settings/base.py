@@ -181,8 +181,13 @@ MODERATION_API_SECRET = os.environ.get("MODERATION_API_SECRET", "")
 MODERATION_LOCK_SECONDS = int(os.environ.get("MODERATION_LOCK_SECONDS", "300"))
 # Stream's documented default: an IP ban without a timeout lasts 30 days.
 MODERATION_IP_BAN_DEFAULT_MINUTES = 30 * 24 * 60
-# Webhook targets on private/loopback addresses are refused (SSRF) unless this is set; DEBUG (make run) sets it.
+# Webhook targets and flagged images on private/loopback addresses are refused (SSRF, reviews/net.py) unless this
+# is set; DEBUG (make run) sets it.
 MODERATION_WEBHOOK_ALLOW_PRIVATE = env_bool("MODERATION_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+# Flagged images are shown through the dashboard's image proxy (reviews/views/images.py): at most this many bytes,
+# this many seconds per network read (twice that in all).
+MODERATION_IMAGE_MAX_BYTES = int(os.environ.get("MODERATION_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+MODERATION_IMAGE_TIMEOUT = float(os.environ.get("MODERATION_IMAGE_TIMEOUT", "5"))
 # Bulk user tasks commit (and report progress) every this many users.
 MODERATION_BULK_CHUNK_SIZE = int(os.environ.get("MODERATION_BULK_CHUNK_SIZE", "1000"))
 # The expiry sweep drains a backlog over this many PostgreSQL connections at once (its time is database CPU).

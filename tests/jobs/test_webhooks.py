@@ -8,7 +8,6 @@ from django.utils import timezone
 from getstream.webhook import verify_webhook_signature
 
 from reviews import actions
-from reviews.errors import ModerationError
 from reviews.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from reviews.services import webhooks
 
