@@ -70,6 +70,7 @@ def server():
 @pytest.fixture
 def allow_private(settings):
     settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = True
+    settings.MODERATION_IMAGE_TIMEOUT = 60  # the local server answers however loaded the machine is
 
 
 @pytest.fixture
