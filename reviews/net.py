@@ -19,7 +19,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
@@ -27,6 +27,7 @@ from reviews.errors import ModerationError
 
 MAX_URL_LENGTH = 2048
 USER_AGENT = "moderation-service"
+_PATH_SAFE = "!$%&'()*+,/:;=?@[]~"
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -86,7 +87,8 @@ def split_url(url: str) -> tuple[str, str, int, str]:
         raise UnsafeTarget("only http and https URLs are allowed")
     if not parts.hostname:
         raise UnsafeTarget("the URL has no host")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # Non-ASCII, spaces and control characters percent-encoded: http.client sends only a valid request target.
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_PATH_SAFE)
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
 
 
@@ -192,7 +194,7 @@ def fetch(url: str, *, max_bytes: int, timeout: float, accept: str = "*/*", redi
                     raise FetchError(f"took longer than {2 * timeout:g} s")
                 chunks.append(chunk)
             return Fetched(response.getheader("Content-Type") or "", b"".join(chunks))
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}") from None
         finally:
             conn.close()

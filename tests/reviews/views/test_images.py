@@ -28,6 +28,7 @@ class Images(BaseHTTPRequestHandler):
         "/evil.svg": (200, "image/svg+xml", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
         "/gone.png": (404, "image/png", PNG),
         "/big.png": (200, "image/png", PNG + b"\0" * 6_000_000),
+        "/b%C3%BCcher%20und%20bilder.png": (200, "image/png", PNG),
     }
 
     def do_GET(self):
@@ -92,7 +93,7 @@ def image(client, item, n=1):
 
 
 def test_an_image_is_served_from_our_origin_with_its_sniffed_type_and_a_short_cache(viewer, server, allow_private):
-    item = item_with(f"{server.url}/ok.png", f"{server.url}/ok.gif")
+    item = item_with(f"{server.url}/ok.png", f"{server.url}/ok.gif", f"{server.url}/bücher und \nbilder.png")
     response = image(viewer, item)
     assert response.status_code == 200 and response.content == PNG
     assert response["Content-Type"] == "image/png"
@@ -100,8 +101,9 @@ def test_an_image_is_served_from_our_origin_with_its_sniffed_type_and_a_short_ca
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response["X-Content-Type-Options"] == "nosniff"
     (path, headers), = server.requests
-    assert "Cookie" not in headers and headers["User-Agent"] == "moderation-service"  # nothing of the moderator's
+    assert path == "/ok.png" and "Cookie" not in headers and headers["User-Agent"] == "moderation-service"  # nothing of the moderator's
     assert image(viewer, item, 2)["Content-Type"] == "image/gif"
+    assert image(viewer, item, 3).content == PNG  # a path with non-ASCII and spaces is sent encoded
 
 
 def test_redirects_are_followed_and_each_hop_is_checked(viewer, server, allow_private, settings, monkeypatch):
