@@ -101,7 +101,8 @@ def test_an_image_is_served_from_our_origin_with_its_sniffed_type_and_a_short_ca
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response["X-Content-Type-Options"] == "nosniff"
     (path, headers), = server.requests
-    assert path == "/ok.png" and "Cookie" not in headers and headers["User-Agent"] == "moderation-service"  # nothing of the moderator's
+    assert path == "/ok.png" and "Cookie" not in headers  # nothing of the moderator's
+    assert headers["User-Agent"] == "moderation-service"
     assert image(viewer, item, 2)["Content-Type"] == "image/gif"
     assert image(viewer, item, 3).content == PNG  # a path with non-ASCII and spaces is sent encoded
 
