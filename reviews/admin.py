@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.utils.functional import cached_property
 
-from reviews import actions
+from reviews import actions, net
 from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.models import (
@@ -454,7 +454,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     def clean_url(self) -> str:
         try:
-            return webhooks.check_webhook_url(self.cleaned_data["url"], field="url")
+            return net.check_url(self.cleaned_data["url"], field="url")
         except ModerationError as exc:
             raise forms.ValidationError(exc.message) from None
 

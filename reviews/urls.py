@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
 from reviews.converters import StreamIdConverter
-from reviews.views import bans, calls, health, log, overview, policies, queue, tasks, users
+from reviews.views import bans, calls, health, images, log, overview, policies, queue, tasks, users
 
 register_converter(StreamIdConverter, "sid")
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("queue/<uuid:pk>/", queue.item_detail, name="item"),
     path("queue/<uuid:pk>/decide", queue.decide, name="decide"),
     path("queue/<uuid:pk>/release", queue.release, name="release"),
+    path("queue/<uuid:pk>/images/<int:n>", images.item_image, name="item-image"),
     path("tasks/<uuid:pk>/", tasks.task_detail, name="task"),
     path("log/", log.log_list, name="log"),
     path("log/undo", log.undo, name="undo"),

@@ -1,6 +1,7 @@
 import os
 import shutil
 
+import hypothesis
 import pytest
 
 # Playwright runs its own event loop in the test thread; live_server's ORM calls are sync and safe here.
@@ -51,3 +52,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+# Hypothesis fails an example that runs longer than 200 ms by default: a loaded machine would fail property tests
+# that are correct. No deadline here (no test depends on the machine's speed); examples still stop at their count.
+hypothesis.settings.register_profile("moderation", deadline=None, print_blob=True)
+hypothesis.settings.load_profile("moderation")

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_htmx",
+    "csp",
     "template_partials",
     "axes",
     "reviews",
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # /api/v2/ (JWT, no cookies) goes straight to its view from here; the rest is for the dashboard and admin.
     "reviews.api.middleware.ApiShortcutMiddleware",
+    # The Content-Security-Policy below, on every dashboard and admin page (the API's JSON needs none).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -66,6 +69,24 @@ MIDDLEWARE = [
     # Turns a refused login into the lockout page (reviews/views/login.py); last, so it sees the answer.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The same Content-Security-Policy in every environment, so the browser tests catch what production would
+# block: scripts, styles and images only from our own origin (flagged images come through the image proxy), no
+# inline script or style, no eval (htmx's eval features are off: templates/base.html), no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # API routes have no trailing slash; a 301 would look like success to Stream's SDK.
 APPEND_SLASH = False
@@ -200,8 +221,13 @@ MODERATION_API_SECRET = os.environ.get("MODERATION_API_SECRET", "")
 MODERATION_LOCK_SECONDS = int(os.environ.get("MODERATION_LOCK_SECONDS", "300"))
 # Stream's documented default: an IP ban without a timeout lasts 30 days.
 MODERATION_IP_BAN_DEFAULT_MINUTES = 30 * 24 * 60
-# Webhook targets on private/loopback addresses are refused (SSRF) unless this is set; DEBUG (make run) sets it.
+# Webhook targets and flagged images on private/loopback addresses are refused (SSRF, reviews/net.py) unless this
+# is set; DEBUG (make run) sets it.
 MODERATION_WEBHOOK_ALLOW_PRIVATE = env_bool("MODERATION_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+# Flagged images are shown through the dashboard's image proxy (reviews/views/images.py): at most this many bytes,
+# this many seconds per network read (twice that in all).
+MODERATION_IMAGE_MAX_BYTES = int(os.environ.get("MODERATION_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+MODERATION_IMAGE_TIMEOUT = float(os.environ.get("MODERATION_IMAGE_TIMEOUT", "5"))
 # Bulk user tasks commit (and report progress) every this many users.
 MODERATION_BULK_CHUNK_SIZE = int(os.environ.get("MODERATION_BULK_CHUNK_SIZE", "1000"))
 # The expiry sweep drains a backlog over this many PostgreSQL connections at once (its time is database CPU).

@@ -26,11 +26,9 @@ import contextlib
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
 import logging
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -45,7 +43,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from reviews.errors import ModerationError
+from reviews import net
 from reviews.models import ApiKey, OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -88,65 +86,16 @@ def signing_secret() -> str | None:
     return key.secret if key else None
 
 
-# --- SSRF guard ----------------------------------------------------------------------------------------
+# --- SSRF guard: reviews/net.py (shared with update_app and the image proxy) ------------------------------
 
-
-class UnsafeTarget(Exception):
-    """The URL is not http(s) or resolves to an address webhooks may not reach."""
-
-
-def _allowed_address(address: str) -> bool:
-    if settings.MODERATION_WEBHOOK_ALLOW_PRIVATE:
-        return True
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-def _split(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeTarget("only http and https URLs are allowed")
-    if not parts.hostname:
-        raise UnsafeTarget("the URL has no host")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise UnsafeTarget(f"bad port: {exc}") from None
-    return parts.scheme, parts.hostname, port
+UnsafeTarget = net.UnsafeTarget
+_allowed_address = net.address_allowed
 
 
 def resolve_target(url: str) -> tuple[str, str, int, str]:
-    """(scheme, host, port, checked address) for `url`; raises UnsafeTarget. Every address the name resolves
-    to must be allowed, so a name with one public and one private address is refused."""
-    scheme, host, port = _split(url)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise UnsafeTarget(f"cannot resolve {host}: {exc}") from None
-    addresses = [info[4][0] for info in infos]
-    refused = [a for a in addresses if not _allowed_address(a)]
-    if refused:
-        raise UnsafeTarget(
-            f"{host} resolves to a private or loopback address ({refused[0]}); "
-            "set MODERATION_WEBHOOK_ALLOW_PRIVATE to allow it"
-        )
-    return scheme, host, port, addresses[0]
-
-
-def check_webhook_url(url: str, *, field: str = "webhook_url") -> str:
-    """Validate a webhook URL when it is configured (update_app, admin); returns it stripped. A name that does
-    not resolve yet is accepted (it is checked again at every delivery); a private target is refused."""
-    url = (url or "").strip()
-    if len(url) > 2048:
-        raise ModerationError.invalid(field, "must be at most 2048 characters")
-    try:
-        resolve_target(url)
-    except UnsafeTarget as exc:
-        if not str(exc).startswith("cannot resolve"):
-            raise ModerationError.invalid(field, str(exc)) from None
-    return url
+    """(scheme, host, port, checked address) for `url`; raises UnsafeTarget (see reviews/net.py)."""
+    target = net.resolve(url)
+    return target.scheme, target.host, target.port, target.address
 
 
 # --- HTTP (urllib3) -----------------------------------------------------------------------------------

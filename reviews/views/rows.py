@@ -96,12 +96,19 @@ def _url_maker(name: str, segment=str):
     return lambda value: head + quote(segment(value), safe=_PATH_SAFE) + tail
 
 
+def _image_url_maker():
+    """Each payload image is shown through the same-origin image proxy (reviews/views/images.py)."""
+    head, tail = reverse("reviews:item-image", args=[_ZERO_ID, 1]).split(_ZERO_ID)
+    return lambda pk, n: f"{head}{pk}{tail[:-1]}{n}"
+
+
 def queue_rows(items: list[ReviewQueueItem], *, me_id: str) -> list[QueueRow]:
     """The rows of a queue page or of a live update, as seen by `me_id` (its own claims read "you")."""
     decorate(items)
     now = timezone.now()
     item_url, decide_url, user_url = (_url_maker("reviews:item"), _url_maker("reviews:decide"),
                                       _url_maker("reviews:user", id_to_segment))
+    image_url = _image_url_maker()
     rows = []
     for item in items:
         pk = str(item.pk)
@@ -125,7 +132,7 @@ def queue_rows(items: list[ReviewQueueItem], *, me_id: str) -> list[QueueRow]:
             aria=f"{item.type_label} by {creator or 'unknown'}: {clip(item.content_text, 60)}",
             heading=f"{item.type_label} · {item.channel_cid}" if item.channel_cid else item.type_label,
             texts=[clip(t, 200) for t in item.texts[:2]],
-            images=item.images[:3],
+            images=[image_url(pk, n) for n in range(1, min(len(item.images), 3) + 1)],
             badges=badges,
             creator=creator,
             creator_url=user_url(creator) if creator else "",

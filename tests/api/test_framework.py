@@ -127,8 +127,14 @@ def test_trailing_slash_is_not_redirected(api_call):
     assert response.status_code == 404 and "code" in response.json()
 
 
+# Rate limits count in fixed one-minute windows of the wall clock: a test that straddled a window's end would
+# see its count reset. Tests that count requests run with the clock stopped at a window's start.
+WINDOW_START = "2030-01-01 00:00:00Z"
+
+
 @pytest.mark.django_db
-def test_rate_limit_429_with_retry_after(api_call, settings):
+def test_rate_limit_429_with_retry_after(api_call, settings, time_machine):
+    time_machine.move_to(WINDOW_START, tick=False)  # the requests must fall in one fixed window
     settings.MODERATION_API_RATE_LIMIT = 2
     api_call("get", MISSING_TASK)
     second = api_call("get", MISSING_TASK)
@@ -138,7 +144,8 @@ def test_rate_limit_429_with_retry_after(api_call, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sdk_decodes_errors_and_rate_limits(stream_client, settings):
+def test_sdk_decodes_errors_and_rate_limits(stream_client, settings, time_machine):
+    time_machine.move_to(WINDOW_START, tick=False)  # the requests must fall in one fixed window
     with pytest.raises(StreamApiException) as info:
         stream_client.get_task(id="00000000-0000-0000-0000-000000000000")
     assert info.value.status_code == 404 and info.value.api_error.code == 16

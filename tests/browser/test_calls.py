@@ -39,7 +39,7 @@ def test_accept_a_live_permission_request_and_mute_everyone(live_server, page):
     # Alice raises her hand after the page loaded: the polled region shows it without a reload.
     actions.request_call_permission(call=room, user=alice, permissions=["send-audio"])
     accept = page.get_by_role("button", name="Accept alice's request")
-    expect(accept).to_be_visible(timeout=6000)
+    expect(accept).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "calls-permission-request.png"), full_page=True)
     accept.click()

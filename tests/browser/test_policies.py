@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from reviews import actions
 from reviews.engines import store
@@ -25,15 +26,15 @@ def test_admin_edits_a_config_and_try_it_follows_without_reload(live_server, pag
     page.evaluate("window.__sameDocument = true")  # survives only if nothing reloads the page
 
     page.get_by_role("textbox", name="Message").press_sequentially("you are an idiot")
-    action = page.locator("#try-action")
-    action.wait_for()
-    assert action.inner_text() == "flag"
-    assert "automod_toxicity_config/toxic>=0.9" in page.locator("#try-result").inner_text()
+    # Waits for the answer to the whole message: on a slow machine the 300 ms debounce may also fire mid-typing,
+    # and the answer for "you are an" (keep) shows first.
+    expect(page.locator("#try-action")).to_have_text("flag")
+    expect(page.locator("#try-result")).to_contain_text("automod_toxicity_config/toxic>=0.9")
 
     blocks = {"automod_toxicity_config": {"rules": [{"label": "toxic", "threshold": 0.9, "action": "remove"}]}}
     page.get_by_label("Engine blocks (JSON)").fill(json.dumps(blocks))
     page.get_by_role("button", name="Save config").click()
-    page.wait_for_function("document.querySelector('#try-action')?.innerText === 'remove'")
+    expect(page.locator("#try-action")).to_have_text("remove")
     assert page.evaluate("window.__sameDocument") is True
     assert "Saved config chat:messaging" in page.locator("#toasts").inner_text()
 
@@ -61,4 +62,4 @@ def test_viewers_see_policies_read_only(live_server, page):
     assert page.get_by_role("button", name="Save config").count() == 0
     assert page.get_by_label("Engine blocks (JSON)").get_attribute("readonly") is not None
     page.get_by_role("textbox", name="Message").press_sequentially("I like p1neapple")
-    page.wait_for_function("document.querySelector('#try-action')?.innerText === 'remove'")
+    expect(page.locator("#try-action")).to_have_text("remove")

@@ -50,7 +50,7 @@ def test_a_sweep_and_a_ban_of_the_same_user_do_not_deadlock(moderator, alice):
             with transaction.atomic():
                 assert actions.expire_bans(ban_ids=[expired.pk]) == 1
                 swept_and_holding.set()  # the ban row is locked and its log row written, not yet committed
-                assert may_commit.wait(10)
+                assert may_commit.wait(120)
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
             swept_and_holding.set()
@@ -68,15 +68,15 @@ def test_a_sweep_and_a_ban_of_the_same_user_do_not_deadlock(moderator, alice):
 
     sweeper = threading.Thread(target=sweep)
     sweeper.start()
-    assert swept_and_holding.wait(10)
+    assert swept_and_holding.wait(120)
     banner = threading.Thread(target=ban)
     banner.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120
     while not (banning_pid and _waiting_on_a_lock(banning_pid[0])) and not errors and time.monotonic() < deadline:
         time.sleep(0.01)
     may_commit.set()  # the sweep commits while ban_user holds alice's row and waits for the ban
-    sweeper.join(15)
-    banner.join(15)
+    sweeper.join(120)
+    banner.join(120)
 
     assert not errors, errors
     lifted = Ban.objects.get(pk=expired.pk)

@@ -1,6 +1,5 @@
 import json
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -165,10 +164,16 @@ def test_a_backlog_is_drained_over_several_connections_each_row_once(moderator, 
     Ban.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     threads: set[int] = set()
     expire_bans = actions.expire_bans
+    main, helper_joined = threading.get_ident(), threading.Event()
 
     def traced(**kwargs) -> int:
+        # After its first batch the calling thread waits for a helper connection to take one, however slowly
+        # the helper starts on a loaded machine (no sleep and hope).
+        if threading.get_ident() != main:
+            helper_joined.set()
+        elif main in threads:
+            assert helper_joined.wait(120), "no helper connection took a batch"
         threads.add(threading.get_ident())
-        time.sleep(0.01)  # let the other connection take its turn
         return expire_bans(**kwargs)
 
     monkeypatch.setattr(actions, "expire_bans", traced)

@@ -114,25 +114,6 @@ def test_a_delivery_gives_up_after_max_attempts_and_admin_redelivers_it(receiver
     assert (delivery.status, delivery.attempts) == ("delivered", 1)
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:9/hook", "http://localhost/hook", "http://10.1.2.3/x", "http://192.168.0.1/x",
-    "http://169.254.169.254/latest/meta-data", "http://[::1]/x", "http://[::ffff:127.0.0.1]/x", "http://0.0.0.0/x",
-    "ftp://93.184.216.34/x", "http:///nohost",
-])
-def test_private_loopback_and_non_http_targets_are_refused(settings, url):
-    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
-    with pytest.raises(ModerationError) as exc:
-        webhooks.check_webhook_url(url)
-    assert exc.value.field == "webhook_url"
-
-
-def test_public_targets_are_accepted_and_the_setting_allows_private_ones(settings):
-    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
-    assert webhooks.check_webhook_url(" https://93.184.216.34/hook ") == "https://93.184.216.34/hook"
-    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = True
-    assert webhooks.check_webhook_url("http://127.0.0.1:8103/hook")
-
-
 def test_a_private_target_is_refused_at_delivery_too(receiver, settings, moderator, alice):
     """An endpoint stored before the setting changed (or a name that now resolves privately) is not POSTed."""
     settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
@@ -149,7 +130,7 @@ def test_admin_refuses_a_private_endpoint(client, settings):
     client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
     response = client.post(reverse("admin:reviews_webhookendpoint_add"),
                            {"url": "http://127.0.0.1/hook", "events": "[]", "active": "on"})
-    assert response.status_code == 200 and b"private or loopback" in response.content
+    assert response.status_code == 200 and b"private, loopback or link-local" in response.content
     assert not WebhookEndpoint.objects.exists()
 
 
@@ -168,7 +149,7 @@ def test_update_app_endpoint_is_created_updated_and_removed(settings):
     settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False
     with pytest.raises(ModerationError) as exc:
         set_app_webhook(actor=None, url="http://127.0.0.1:1/a")
-    assert exc.value.field == "webhook_url" and "private or loopback" in exc.value.message
+    assert exc.value.field == "webhook_url" and "private, loopback" in exc.value.message
     assert WebhookEndpoint.objects.count() == 1
 
 

@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from reviews.models import ApiKey, Ban, Call, EndUser, Mute, ReviewQueueItem, UserBlock
 
@@ -20,6 +21,16 @@ def test_seed_demo_is_idempotent_and_has_every_kind_of_state():
     assert Mute.objects.exists() and UserBlock.objects.exists()
     assert Call.objects.count() == 3
     assert ApiKey.objects.filter(key="demo-key", active=True).exists()
+
+
+def test_seed_demo_images_are_served_offline_by_the_image_proxy(client, settings):
+    settings.MODERATION_WEBHOOK_ALLOW_PRIVATE = False  # and no network: the images are data: URIs
+    call_command("seed_demo", users=40, items=120)
+    with_images = [item for item in ReviewQueueItem.objects.filter(has_image=True) if item.images]
+    assert with_images and all(src.startswith("data:image/png;base64,") for i in with_images for src in i.images)
+    client.login(username="viewer", password="viewer")
+    response = client.get(reverse("reviews:item-image", args=[with_images[0].pk, 1]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
 
 
 def test_create_api_key_from_env_creates_then_updates(settings, capsys):

@@ -3,7 +3,10 @@ three calls, and dashboard logins. Idempotent: run it again and nothing is dupli
 
 from __future__ import annotations
 
+import base64
 import random
+import struct
+import zlib
 from datetime import timedelta
 
 from django.contrib.auth.models import Group, User
@@ -37,7 +40,29 @@ MESSAGES = {
     "other": ["Meet me at the station at 5", "Anyone up for a game tonight?", "lol that's hilarious",
               "Can someone help me with my order?"],
 }
-IMAGES = ["https://picsum.photos/seed/a/320/200", "https://picsum.photos/seed/b/320/200"]
+
+
+def png(width: int, height: int, pixel) -> bytes:
+    """A truecolour PNG of `pixel(x, y) -> (r, g, b)`: the demo's images, made here so they need no network."""
+    raw = b"".join(b"\x00" + bytes(c for x in range(width) for c in pixel(x, y)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def data_uri(body: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(body).decode()
+
+
+# Flagged images as data: URIs, so `make run` shows them offline; the dashboard serves them through its image
+# proxy like any other (reviews/views/images.py).
+IMAGES = [
+    data_uri(png(320, 200, lambda x, y: (230, 120 + (y // 25) * 15, 60) if (x // 40) % 2 else (40, 90, 170))),
+    data_uri(png(320, 200, lambda x, y: (250, 210, 60) if ((x // 32) + (y // 32)) % 2 else (200, 40, 90))),
+]
 CHANNELS = ["messaging:general", "messaging:random", "livestream:fortnite", "livestream:music", "team:support"]
 
 
