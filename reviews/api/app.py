@@ -24,6 +24,7 @@ from ninja.responses import NinjaJSONEncoder
 from . import errors, ratelimit, timing
 from .auth import StreamJWT
 from .errors import ErrorEnvelope
+from .schemas import StreamParser
 
 ERROR_STATUSES = {
     "400": "Bad input: the message names the field and the problem",
@@ -38,12 +39,20 @@ class ORJSONRenderer(JSONRenderer):
     """Response bodies through orjson: an API page of 50 review-queue items is ~100 KB of JSON, ~0.9 ms with
     json.dumps and ~0.1 ms here. Datetimes and anything else orjson does not know go through ninja's encoder, so
     every value is written as before (only insignificant whitespace differs, and non-ASCII text is sent as UTF-8
-    rather than \\u escapes)."""
+    rather than \\u escapes).
+
+    orjson refuses integers beyond 64 bits; the API stores them exactly (custom data), so such a body is written
+    by the json module instead, digit for digit."""
 
     _encoder = NinjaJSONEncoder()
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
-        return orjson.dumps(data, default=self._encoder.default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        try:
+            return orjson.dumps(data, default=self._encoder.default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        except TypeError as exc:
+            if "64-bit" not in str(exc):
+                raise
+            return json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class StreamAPI(NinjaAPI):
@@ -83,6 +92,7 @@ api = StreamAPI(
     auth=StreamJWT(),
     urls_namespace="stream_api",
     renderer=ORJSONRenderer(),
+    parser=StreamParser(),
 )
 
 for exc_class, handler in errors.HANDLERS:
@@ -100,6 +110,7 @@ def _wrap(view):
             response = errors.error_response(
                 request, status=405, message=f"method {request.method} not allowed here; use {allowed}"
             )
+            response["Allow"] = allowed
         ratelimit.add_headers(request, response)
         return response
 

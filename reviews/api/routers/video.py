@@ -7,7 +7,6 @@ call include the one the endpoint needs (a call's host holds `mute-users`, `kick
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -21,7 +20,7 @@ from reviews.selectors.pagination import SortKey
 
 from .. import wire_calls
 from ..auth import Caller
-from ..schemas import SortParam, UserRequest
+from ..schemas import SortParam, UserRequest, WireDatetime
 
 router = Router(tags=["video"])
 
@@ -38,7 +37,7 @@ class CallDataIn(Schema):
     members: list[MemberIn] | None = None
     custom: dict[str, Any] | None = None
     settings_override: dict[str, Any] | None = None
-    starts_at: datetime | None = None
+    starts_at: WireDatetime | None = None
     team: str | None = None
     video: bool | None = None
     channel_cid: str | None = None
@@ -55,7 +54,7 @@ class GetOrCreateIn(Schema):
 class UpdateCallIn(Schema):
     custom: dict[str, Any] | None = None
     settings_override: dict[str, Any] | None = None
-    starts_at: datetime | None = None
+    starts_at: WireDatetime | None = None
 
 
 class UserIdIn(Schema):
