@@ -4,13 +4,17 @@ authenticate with a JWT, never a cookie).
 Routers live in `reviews/api/routers/<area>.py`; each area adds itself below with one
 `api.add_router("", <area>.router)` line. Every response carries `duration`, every authenticated response
 the X-RateLimit-* headers, and every error (including ones Django or ninja would render as HTML or their
-own JSON) is Stream's envelope (see errors.py). The OpenAPI document is served at /api/v2/openapi.json.
+own JSON) is Stream's envelope (see errors.py). The OpenAPI document is served at /api/v2/openapi.json; each
+route's success body is declared as the SDK model that decodes it (response_schemas.json, see
+`manage.py sdk_response_schemas`), every error status as the envelope.
 """
 
 from __future__ import annotations
 
 import json
-from functools import wraps
+import re
+from functools import lru_cache, wraps
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -31,8 +35,24 @@ ERROR_STATUSES = {
     "401": "Missing or invalid api_key or JWT (codes 2, 5, 40, 41, 42, 43)",
     "403": "Not allowed for this caller",
     "404": "Unknown object",
+    "405": "Method not allowed on this path; the Allow header lists the ones that are",
+    "409": "Conflicts with the current state of the object",
     "429": "Too many requests; see Retry-After",
 }
+_PARAM = re.compile(r"\{[^}]+\}")
+RESPONSE_SCHEMAS = Path(__file__).with_name("response_schemas.json")
+
+
+@lru_cache(maxsize=1)
+def response_schemas() -> dict:
+    """Each route's success body: the JSON Schema of the getstream SDK model that decodes it, generated from the
+    installed SDK by `manage.py sdk_response_schemas` (tests keep the file current and every route in it)."""
+    return json.loads(RESPONSE_SCHEMAS.read_text())
+
+
+def route_key(method: str, path: str) -> str:
+    """`POST /api/v2/video/call/{type}/{id}` -> `POST /api/v2/video/call/{}/{}` (the key in response_schemas)."""
+    return f"{method.upper()} {_PARAM.sub('{}', path)}"
 
 
 class ORJSONRenderer(JSONRenderer):
@@ -74,10 +94,19 @@ class StreamAPI(NinjaAPI):
             "type": "apiKey", "in": "query", "name": "api_key",
         }
         ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}}
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
+        declared = response_schemas()
+        for name, model in declared["schemas"].items():
+            components["schemas"].setdefault(name, model)
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
+                model = declared["routes"].get(route_key(method, path))
+                if model is not None:
+                    operation["responses"]["200"] = {
+                        "description": f"OK: Stream's {model}",
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+                    }
                 for status, description in ERROR_STATUSES.items():
                     operation["responses"].setdefault(status, {"description": description, **ref})
                 if operation.get("security"):

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.parser import Parser
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator, ConfigDict, Strict
 
 from reviews.errors import ModerationError
 
@@ -78,11 +78,15 @@ def loads(raw: str | bytes, prefix: str = "") -> Any:
 
 
 class StreamParser(Parser):
-    """ninja's JSON body parser plus `check_json`. A ModerationError raised here reaches the caller as itself
+    """ninja's JSON body parser plus `check_json`, and the body must be an object (ninja would otherwise read `"x"`
+    or `null` as an object with every field absent). A ModerationError raised here reaches the caller as itself
     (errors.on_http_error), any other failure as `body: malformed JSON`."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        return loads(request.body)
+        data = loads(request.body)
+        if not isinstance(data, dict):  # every request body of Stream's API is an object
+            raise ModerationError.invalid("body", f"must be a JSON object, not {type(data).__name__}")
+        return data
 
 
 def _in_wire_range(value: datetime) -> datetime:
@@ -102,11 +106,14 @@ def wire_datetime(value: datetime, where: str) -> datetime:
 
 
 # A date-time request field: RFC 3339, naive taken as UTC, within the range a Stream timestamp can express.
-WireDatetime = Annotated[datetime, AfterValidator(_in_wire_range)]
+WireDatetime = Annotated[datetime, Strict(False), AfterValidator(_in_wire_range)]
 
 
 class Body(Schema):
-    model_config = ConfigDict(extra="ignore")
+    """Every request body model. Strict types, as Stream's server decodes them: `0` is not `false`, `"5"` is not
+    `5` and `1.0` is not `1` (a 400 naming the field rather than a silent guess); date-times are strings."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
 
 
 class SortParam(Body):

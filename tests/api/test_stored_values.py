@@ -114,3 +114,25 @@ def test_a_surrogate_pair_is_ordinary_text(api_call):
 def test_the_payload_query_parameter_is_checked_the_same_way(api_call):
     response = api_call("get", "/users", query={"payload": '{"filter_conditions": {"id": "\\ud800"}}'})
     assert _field(response) == "payload.filter_conditions.id"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("raw", ['"AAA"', "0", "false", "null", "[]"])
+def test_a_body_that_is_not_an_object_is_refused(api_call, raw):
+    response = api_call("post", "/moderation/review_queue", raw=raw)
+    assert _field(response) == "body"
+    assert "JSON object" in response.json()["message"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/moderation/review_queue", {"lock_items": 0}, "lock_items"),
+        ("/moderation/review_queue", {"limit": "5"}, "limit"),
+        ("/moderation/review_queue", {"user": {"id": "u", "invisible": 0}}, "user.invisible"),
+        ("/video/call/default/strict", {"ring": "true"}, "ring"),
+    ],
+)
+def test_values_of_the_wrong_json_type_are_refused_not_coerced(api_call, path, body, field):
+    assert _field(api_call("post", path, body)) == field
