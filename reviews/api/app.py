@@ -101,6 +101,7 @@ class StreamAPI(NinjaAPI):
             for method, operation in operations.items():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
+                _no_null_body(operation)
                 model = declared["routes"].get(route_key(method, path))
                 if model is not None:
                     operation["responses"]["200"] = {
@@ -112,6 +113,16 @@ class StreamAPI(NinjaAPI):
                 if operation.get("security"):
                     operation["security"] = [{**s, "ApiKeyQuery": []} for s in operation["security"]]
         return schema
+
+
+def _no_null_body(operation: dict) -> None:
+    """ninja documents an optional body (`data: X | None = None`) as `X or null`; the parser refuses `null` (a body
+    is an object, or absent), so the document says `X` (and `required: false`)."""
+    for media in (operation.get("requestBody") or {}).get("content", {}).values():
+        options = media.get("schema", {}).get("anyOf")
+        if options and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            media["schema"] = rest[0] if len(rest) == 1 else {"anyOf": rest}
 
 
 api = StreamAPI(

@@ -70,7 +70,7 @@ def _field_from_loc(loc: list | tuple) -> str:
     """ninja's error location -> the wire field path: ("body", "data", "ban", "timeout") -> "ban.timeout"."""
     parts = [str(p) for p in loc]
     if parts and parts[0] == "body":
-        parts = parts[2:] if len(parts) > 2 else parts[1:]
+        parts = parts[2:]  # ("body", <ninja's parameter name>) alone is the whole body
     elif parts and parts[0] in ("query", "path", "header"):
         parts = parts[1:]
     return ".".join(parts) or "body"

@@ -78,9 +78,10 @@ def loads(raw: str | bytes, prefix: str = "") -> Any:
 
 
 class StreamParser(Parser):
-    """ninja's JSON body parser plus `check_json`, and the body must be an object (ninja would otherwise read `"x"`
-    or `null` as an object with every field absent). A ModerationError raised here reaches the caller as itself
-    (errors.on_http_error), any other failure as `body: malformed JSON`."""
+    """ninja's JSON body parser plus `check_json`, and the body must be an object (ninja would otherwise read `"x"`,
+    `0` or `null` as an object with every field absent); an optional body is an object or left out. A
+    ModerationError raised here reaches the caller as itself (errors.on_http_error), any other failure as
+    `body: malformed JSON`."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         data = loads(request.body)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from reviews.api.app import openapi_document
 from tests.api.conftest import user_token
 
 
@@ -122,6 +123,15 @@ def test_a_body_that_is_not_an_object_is_refused(api_call, raw):
     response = api_call("post", "/moderation/review_queue", raw=raw)
     assert _field(response) == "body"
     assert "JSON object" in response.json()["message"]
+
+
+@pytest.mark.django_db
+def test_an_optional_body_may_be_left_out_but_is_never_null(api_call):
+    api_call("post", "/users", {"users": {"u9": {"id": "u9"}}})
+    assert _field(api_call("post", "/users/u9/deactivate", raw="null")) == "body"
+    assert api_call("post", "/users/u9/deactivate").status_code == 200
+    schema = openapi_document()["paths"]["/api/v2/users/{user_id}/deactivate"]["post"]["requestBody"]
+    assert schema["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/DeactivateUserBody"}
 
 
 @pytest.mark.django_db
