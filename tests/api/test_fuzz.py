@@ -60,3 +60,18 @@ def test_api_answers_as_its_openapi_document_says(operation, api_key, in_process
         case.call_and_validate(checks=CHECKS)
 
     run()
+
+
+def test_every_operation_declares_its_success_body_and_every_error_status():
+    for path, operations in openapi_document()["paths"].items():
+        for method, operation in operations.items():
+            ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            assert ok["$ref"].startswith("#/components/schemas/"), (method, path)
+            for status in ("400", "401", "403", "404", "405", "409", "429"):
+                assert "ErrorEnvelope" in str(operation["responses"][status]), (method, path, status)
+
+
+def test_response_schemas_are_generated_from_the_installed_sdk():
+    from reviews.management.commands.sdk_response_schemas import OUT, render
+
+    assert OUT.read_text() == render(), "run: manage.py sdk_response_schemas"
