@@ -28,7 +28,7 @@ from ninja.responses import NinjaJSONEncoder
 from . import errors, ratelimit, timing
 from .auth import StreamJWT
 from .errors import ErrorEnvelope
-from .schemas import StreamParser
+from .schemas import StreamParser, text_problem
 
 ERROR_STATUSES = {
     "400": "Bad input: the message names the field and the problem",
@@ -139,12 +139,27 @@ for exc_class, handler in errors.HANDLERS:
     api.add_exception_handler(exc_class, handler)
 
 
+def _url_values_problem(request: HttpRequest, path_params: dict[str, Any]) -> HttpResponse | None:
+    """Path and query values obey the body's rule (schemas.check_json): a NUL, which PostgreSQL cannot store or
+    compare, is a 400 naming the parameter, before any view runs. (Django keeps undecodable bytes %-escaped, so
+    no lone surrogate reaches here.)"""
+    values = [(name, value) for name, value in path_params.items() if isinstance(value, str)]
+    values += [(name, value) for name, items in request.GET.lists() for value in [name, *items]]
+    for name, value in values:
+        problem = text_problem(value)
+        if problem:
+            timing.start(request)
+            return errors.error_response(request, status=400, message=f"{name}: {problem}", field=name)
+    return None
+
+
 def _wrap(view):
     """Around every API view: headers on every response, and Django's bare 405 turned into the envelope."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        refused = _url_values_problem(request, kwargs)
+        response = refused or view(request, *args, **kwargs)
         if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
             allowed = response.get("Allow", "")
             response = errors.error_response(

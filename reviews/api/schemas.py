@@ -35,7 +35,7 @@ _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 _INT64 = 2**63
 
 
-def _text_problem(text: str) -> str | None:
+def text_problem(text: str) -> str | None:
     found = _BAD_TEXT.search(text)
     if found is None:
         return None
@@ -50,7 +50,7 @@ def check_json(value: Any, prefix: str = "") -> None:
     while stack:
         node, where, depth = stack.pop()
         if isinstance(node, str):
-            problem = _text_problem(node)
+            problem = text_problem(node)
             if problem:
                 raise ModerationError.invalid(where or "body", problem)
         elif isinstance(node, float):
@@ -64,7 +64,7 @@ def check_json(value: Any, prefix: str = "") -> None:
             for key, child in items:
                 path = f"{where}.{key}" if where else str(key)
                 if isinstance(key, str):
-                    problem = _text_problem(key)
+                    problem = text_problem(key)
                     if problem:
                         raise ModerationError.invalid(path, f"key {problem}")
                 stack.append((child, path, depth + 1))

@@ -146,3 +146,16 @@ def test_an_optional_body_may_be_left_out_but_is_never_null(api_call):
 )
 def test_values_of_the_wrong_json_type_are_refused_not_coerced(api_call, path, body, field):
     assert _field(api_call("post", path, body)) == field
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "query", "field"),
+    [
+        ("get", "/blocklists/a%00b", None, "name"),
+        ("get", "/moderation/config/k", {"team": "%00"}, "team"),
+        ("get", "/users/block", {"user_id": "x%00"}, "user_id"),
+    ],
+)
+def test_nul_in_path_or_query_values_is_refused(api_call, method, path, query, field):
+    assert _field(api_call(method, path, query=query)) == field
