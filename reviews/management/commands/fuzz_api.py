@@ -67,12 +67,18 @@ class Command(BaseCommand):
         base = f"http://127.0.0.1:{port}"
         try:
             self._wait(f"{base}/api/v2/openapi.json", server)
+            with urllib.request.urlopen(f"{base}/api/v2/openapi.json", timeout=30) as document:
+                self.operations = sum(len(ops) for ops in json.load(document)["paths"].values())
             totals: Counter = Counter()
             failures: list[dict] = []
             round_no = 0
             while totals["requests"] < requests:
                 round_no += 1
-                stats, found = self._round(base, env, out, examples, seed, round_no, workers, bin_dir)
+                # Round 1 runs every phase; later rounds only generate enough fuzzing cases to reach the target.
+                phases, n = "examples,coverage,fuzzing,stateful", examples
+                if round_no > 1:
+                    phases, n = "fuzzing", (requests - totals["requests"]) // self.operations + 5
+                stats, found = self._round(base, env, out, n, seed, round_no, workers, bin_dir, phases)
                 totals.update(stats)
                 failures += found
                 self.stdout.write(f"round {round_no}: {dict(stats)}")
@@ -105,14 +111,14 @@ class Command(BaseCommand):
             time.sleep(0.5)
         raise CommandError(f"{url} did not answer within 60 s")
 
-    def _round(self, base, env, out, examples, seed, round_no, workers, bin_dir):
+    def _round(self, base, env, out, examples, seed, round_no, workers, bin_dir, phases):
         report = out / f"events-{round_no}.ndjson"
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as config:
             config.write(CONFIG)
         command = [
             str(bin_dir / "schemathesis"), "--config-file", config.name, "run", f"{base}/api/v2/openapi.json",
             "--checks", "all", "--header", "stream-auth-type: jwt", "--max-examples", str(examples),
-            "--workers", str(workers), "--continue-on-failure", "--no-shrink",
+            "--workers", str(workers), "--continue-on-failure", "--no-shrink", "--phases", phases,
             "--report", "ndjson", "--report-ndjson-path", str(report), "--output-truncate", "true",
             "--suppress-health-check", "all", "--request-timeout", "30",
         ]
