@@ -102,14 +102,14 @@ class Command(BaseCommand):
             raise CommandError(f"fuzzing found failures; see {out}/ (report, server.log)")
 
     def _wait(self, url: str, server: subprocess.Popen) -> None:
-        for _ in range(120):
+        for _ in range(600):  # a loaded machine takes its time to import the app
             if server.poll() is not None:
                 raise CommandError(f"the server exited with {server.returncode}; see var/fuzz/<database>/server.log")
             with contextlib.suppress(OSError):
                 urllib.request.urlopen(url, timeout=2).read()
                 return
             time.sleep(0.5)
-        raise CommandError(f"{url} did not answer within 60 s")
+        raise CommandError(f"{url} did not answer within 300 s")
 
     def _round(self, base, env, out, examples, seed, round_no, workers, bin_dir, phases):
         report = out / f"events-{round_no}.ndjson"
