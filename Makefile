@@ -7,7 +7,7 @@ PORT ?= 8000
 SCALE ?= full
 export PORT
 
-.PHONY: run test sync bootstrap lint migrate seed clean bench
+.PHONY: run test sync bootstrap lint migrate seed clean bench fuzz
 
 bootstrap:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -38,6 +38,14 @@ bench: sync
 		|| { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } || true
 	@$(VENV_PY) -m bench --scale $(SCALE)
 
+# schemathesis on /api/v2/openapi.json (all checks, >= FUZZ_REQUESTS requests, server-side JWT) against a server
+# started here on PORT. SQLite: a fresh var/fuzz.sqlite3; PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL say so.
+FUZZ_REQUESTS ?= 10000
+fuzz: sync
+	@if [ -z "$$DATABASE_URL" ]; then rm -f var/fuzz.sqlite3*; fi; \
+	export DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/var/fuzz.sqlite3}"; \
+	$(VENV_PY) manage.py migrate --noinput -v0 && \
+	$(VENV_PY) manage.py fuzz_api --port $(PORT) --requests $(FUZZ_REQUESTS)
 
 clean:
 	rm -rf var .venv

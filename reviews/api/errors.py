@@ -70,7 +70,7 @@ def _field_from_loc(loc: list | tuple) -> str:
     """ninja's error location -> the wire field path: ("body", "data", "ban", "timeout") -> "ban.timeout"."""
     parts = [str(p) for p in loc]
     if parts and parts[0] == "body":
-        parts = parts[2:] if len(parts) > 2 else parts[1:]
+        parts = parts[2:]  # ("body", <ninja's parameter name>) alone is the whole body
     elif parts and parts[0] in ("query", "path", "header"):
         parts = parts[1:]
     return ".".join(parts) or "body"
@@ -89,6 +89,8 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
         msg = str(err.get("msg", "is invalid"))
         if err.get("type") == "missing":
             msg = "is required"
+        elif err.get("type") == "value_error":
+            msg = msg.removeprefix("Value error, ")  # our own validators' messages stand alone
         problems.append(f"{field}: {msg}")
     return error_response(request, status=400, message="; ".join(problems) or "invalid input", field=first_field)
 
@@ -96,6 +98,8 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and "parse request body" in str(exc.message):
         cause = exc.__cause__
+        if isinstance(cause, ModerationError):  # the parser refused a value (schemas.check_json)
+            return on_moderation_error(request, cause)
         detail = f" ({cause})" if cause else ""
         return error_response(request, status=400, message=f"body: malformed JSON{detail}", field="body")
     return error_response(request, status=exc.status_code, message=str(exc.message))

@@ -16,6 +16,8 @@ from django.http import HttpRequest
 
 from reviews.errors import ModerationError
 
+from .schemas import loads, wire_datetime
+
 EQ, IN, NEQ, NIN = "$eq", "$in", "$neq", "$nin"
 RANGE = frozenset({"$eq", "$gt", "$gte", "$lt", "$lte"})
 SYNONYMS = {"$ne": NEQ}  # Stream's other SDKs send $ne
@@ -49,15 +51,13 @@ def _check_value(value: Any, kind: type, where: str) -> Any:
 
 def parse_datetime(value: Any, where: str) -> datetime:
     """RFC 3339 / ISO-8601 string (what the SDK sends for datetimes); a naive time is taken as UTC."""
-    from datetime import UTC
-
     if not isinstance(value, str):
         raise ModerationError.invalid(where, "must be an RFC 3339 date-time string")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ModerationError.invalid(where, f"{value!r} is not an RFC 3339 date-time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return wire_datetime(parsed, where)
 
 
 def parse_filter(
@@ -150,9 +150,11 @@ def payload_param(request: HttpRequest, model: type[M]) -> M:
     if raw is None or raw == "":
         raise ModerationError.invalid("payload", "is required (a JSON object in the query string)")
     try:
-        data = json.loads(raw)
+        data = loads(raw, "payload")
     except json.JSONDecodeError as exc:
         raise ModerationError.invalid("payload", f"malformed JSON ({exc.msg} at position {exc.pos})") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ModerationError.invalid("payload", f"malformed JSON ({exc})") from None
     if not isinstance(data, dict):
         raise ModerationError.invalid("payload", "must be a JSON object")
     return validate(model, strip_nulls(data), "payload")

@@ -122,6 +122,16 @@ def test_unknown_route_and_wrong_method_are_envelopes(api_call):
 
 
 @pytest.mark.django_db
+def test_405_names_the_allowed_methods_in_allow(api_call):
+    response = api_call("delete", MISSING_TASK)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    response = api_call("put", "/moderation/config/some-key")
+    assert response.status_code == 405
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "DELETE"}
+
+
+@pytest.mark.django_db
 def test_trailing_slash_is_not_redirected(api_call):
     response = api_call("get", MISSING_TASK + "/")
     assert response.status_code == 404 and "code" in response.json()

@@ -7,11 +7,10 @@ call include the one the endpoint needs (a call's host holds `mute-users`, `kick
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 from reviews import actions
 from reviews.errors import ModerationError
@@ -21,30 +20,30 @@ from reviews.selectors.pagination import SortKey
 
 from .. import wire_calls
 from ..auth import Caller
-from ..schemas import SortParam, UserRequest
+from ..schemas import Body, SortParam, UserRequest, WireDatetime
 
 router = Router(tags=["video"])
 
 
-class MemberIn(Schema):
+class MemberIn(Body):
     user_id: str
     role: str | None = None
     custom: dict[str, Any] | None = None
 
 
-class CallDataIn(Schema):
+class CallDataIn(Body):
     created_by_id: str | None = None
     created_by: UserRequest | None = None
     members: list[MemberIn] | None = None
     custom: dict[str, Any] | None = None
     settings_override: dict[str, Any] | None = None
-    starts_at: datetime | None = None
+    starts_at: WireDatetime | None = None
     team: str | None = None
     video: bool | None = None
     channel_cid: str | None = None
 
 
-class GetOrCreateIn(Schema):
+class GetOrCreateIn(Body):
     data: CallDataIn | None = None
     members_limit: int | None = None
     ring: bool | None = None
@@ -52,24 +51,24 @@ class GetOrCreateIn(Schema):
     video: bool | None = None
 
 
-class UpdateCallIn(Schema):
+class UpdateCallIn(Body):
     custom: dict[str, Any] | None = None
     settings_override: dict[str, Any] | None = None
-    starts_at: datetime | None = None
+    starts_at: WireDatetime | None = None
 
 
-class UserIdIn(Schema):
+class UserIdIn(Body):
     user_id: str
 
 
-class KickIn(Schema):
+class KickIn(Body):
     user_id: str
     block: bool | None = None
     kicked_by_id: str | None = None
     kicked_by: UserRequest | None = None
 
 
-class MuteUsersIn(Schema):
+class MuteUsersIn(Body):
     user_ids: list[str] | None = None
     mute_all_users: bool | None = None
     audio: bool | None = None
@@ -80,17 +79,17 @@ class MuteUsersIn(Schema):
     muted_by: UserRequest | None = None
 
 
-class UserPermissionsIn(Schema):
+class UserPermissionsIn(Body):
     user_id: str
     grant_permissions: list[str] | None = None
     revoke_permissions: list[str] | None = None
 
 
-class RequestPermissionIn(Schema):
+class RequestPermissionIn(Body):
     permissions: list[str]
 
 
-class QueryMembersIn(Schema):
+class QueryMembersIn(Body):
     id: str
     type: str
     filter_conditions: dict[str, Any] | None = None
