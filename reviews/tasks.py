@@ -60,3 +60,11 @@ def run_queue_task(task_id: str) -> None:
     from reviews.services import queue_bulk
 
     queue_bulk.run_queue_task(task_id)
+
+
+@shared_task(name="reviews.tasks.run_check_task", acks_late=True, ignore_result=True)
+def run_check_task(task_id: str) -> None:
+    """A check that analyses media or was asked to run async (see reviews.services.media_checks)."""
+    from reviews.services import media_checks
+
+    media_checks.run(task_id)

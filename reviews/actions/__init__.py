@@ -28,10 +28,12 @@ from .expiry import expire_bans, expire_mutes
 from .mutes import expire_mute, mute_user, unmute_user
 from .notes import add_note
 from .policies import (
+    CheckResult,
     check_content,
     create_blocklist,
     delete_blocklist,
     delete_config,
+    prepare_check,
     update_blocklist,
     upsert_config,
 )
@@ -66,6 +68,8 @@ __all__ = [
     "undo_entry",
     "ban_user",
     "check_content",
+    "prepare_check",
+    "CheckResult",
     "create_blocklist",
     "delete_blocklist",
     "delete_config",

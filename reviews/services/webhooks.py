@@ -95,8 +95,8 @@ class UnsafeTarget(Exception):
     """The URL is not http(s) or resolves to an address webhooks may not reach."""
 
 
-def _allowed_address(address: str) -> bool:
-    if settings.MODERATION_WEBHOOK_ALLOW_PRIVATE:
+def _allowed_address(address: str, allow_private: bool | None = None) -> bool:
+    if settings.MODERATION_WEBHOOK_ALLOW_PRIVATE if allow_private is None else allow_private:
         return True
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -117,20 +117,21 @@ def _split(url: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port
 
 
-def resolve_target(url: str) -> tuple[str, str, int, str]:
+def resolve_target(url: str, *, allow_private: bool | None = None,
+                   setting: str = "MODERATION_WEBHOOK_ALLOW_PRIVATE") -> tuple[str, str, int, str]:
     """(scheme, host, port, checked address) for `url`; raises UnsafeTarget. Every address the name resolves
-    to must be allowed, so a name with one public and one private address is refused."""
+    to must be allowed, so a name with one public and one private address is refused. `allow_private`
+    (default: the webhook setting) lets other fetchers, such as media fetching, use their own setting."""
     scheme, host, port = _split(url)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise UnsafeTarget(f"cannot resolve {host}: {exc}") from None
     addresses = [info[4][0] for info in infos]
-    refused = [a for a in addresses if not _allowed_address(a)]
+    refused = [a for a in addresses if not _allowed_address(a, allow_private)]
     if refused:
         raise UnsafeTarget(
-            f"{host} resolves to a private or loopback address ({refused[0]}); "
-            "set MODERATION_WEBHOOK_ALLOW_PRIVATE to allow it"
+            f"{host} resolves to a private or loopback address ({refused[0]}); set {setting} to allow it"
         )
     return scheme, host, port, addresses[0]
 
