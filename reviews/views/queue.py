@@ -30,6 +30,7 @@ from reviews.services import queue_bulk
 from reviews.services.decisions import apply_decision, describe
 
 from ._common import action_view, can_act, done, me, page_view, query_without, role_of
+from .media import media_context
 from .rows import decorate, queue_rows, render_rows
 
 LIMIT = 50
@@ -141,9 +142,10 @@ def _item_context(request, item: ReviewQueueItem) -> dict:
             "ip_banned": bool(creator.last_ip) and Ban.objects.in_force().filter(ip_ban=True, ip=creator.last_ip)
             .exists(),
         }
+    flags = list(item.flags.select_related("reporter").order_by("-created_at")[:200])
     return {
         "item": decorate([item])[0],
-        "flags": list(item.flags.select_related("reporter").order_by("-created_at")[:200]),
+        "flags": flags, "media": media_context(item, flags),
         "history": history, "creator": creator,
         "log": list(ModerationLog.objects.filter(item=item).select_related("actor").order_by("-created_at")[:50]),
         "notes": list(item.notes.select_related("author")),
