@@ -102,7 +102,9 @@ class Transcript:
 
 
 def transcribe_samples(samples) -> Transcript:
-    segments, info = model().transcribe(samples, language="en", beam_size=1, vad_filter=False,
+    # Greedy, one pass: no temperature fallback (which re-decodes a window up to five times when the text looks
+    # repetitive, multiplying the cost exactly when someone repeats an insult), no conditioning on earlier text.
+    segments, info = model().transcribe(samples, language="en", beam_size=1, temperature=0.0, vad_filter=False,
                                         condition_on_previous_text=False)
     parts = [{"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text.strip()} for s in segments]
     return Transcript(" ".join(p["text"] for p in parts if p["text"]).strip(), float(info.duration), parts)

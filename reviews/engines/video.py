@@ -38,6 +38,10 @@ def frames(data: bytes) -> Iterator[tuple[float, object]]:
                     continue
                 taken += 1
                 next_at = t + interval
+                side = max(frame.width, frame.height)
+                if side > images.DETECT_SIDE:  # as for images: the detector sees 320x320
+                    frame = frame.reformat(width=frame.width * images.DETECT_SIDE // side,
+                                           height=frame.height * images.DETECT_SIDE // side)
                 yield round(t, 3), frame.to_ndarray(format="rgba")
             if taken == 0:
                 raise MediaError("the video has no frames")

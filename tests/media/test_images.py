@@ -104,3 +104,16 @@ def test_the_real_detector_finds_nothing_to_moderate_in_harmless_images(kind):
     rules = [{"label": "Explicit Nudity", "action": "remove", "min_confidence": 50.0},
              {"label": "Suggestive", "action": "flag", "min_confidence": 50.0}]
     assert images.matching_rules(rules, detections) == []
+
+
+def test_large_images_are_detected_scaled_down_with_boxes_in_original_pixels(monkeypatch):
+    seen = []
+
+    def fake(pixels):
+        seen.append(pixels.shape)
+        return [det("BUTTOCKS_COVERED", 0.7)]  # box (10, 20, 30, 40) in the scaled image
+
+    monkeypatch.setattr(images, "detect_pixels", fake)
+    found, size = images.detect(image_bytes("shapes", size=(1280, 960)))
+    assert seen == [(480, 640, 4)] and size == (1280, 960)
+    assert found[0].box == (20, 40, 60, 80)
