@@ -59,9 +59,8 @@ def act_on_verdict(
     already applied for this item (and not reverted) is not applied again, so a repeated check acts once."""
     if verdict == "keep":
         return None
-    applied = ModerationLog.objects.filter(action="call_verdict", item_id=item.pk).values_list("pk", flat=True)
-    reverted = set(ModerationLog.objects.filter(action="call_verdict_reverted", custom__reverts__in=list(applied))
-                   .values_list("custom__reverts", flat=True)) if applied else set()
+    applied = list(ModerationLog.objects.filter(action="call_verdict", item_id=item.pk).values_list("pk", flat=True))
+    reverted = calls.verdict_reverted(applied)
     if any(pk not in reverted for pk in applied):
         return None
     extra = media.call_actions(blocks, verdict)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from reviews import events
@@ -630,6 +631,17 @@ def apply_call_verdict(
                 taken=taken, **context)
 
 
+def verdict_reverted(entry_ids: list[int]) -> set[int]:
+    """Of these `call_verdict` entries, the ids reverted already (from the Calls page or as a log undo)."""
+    if not entry_ids:
+        return set()
+    rows = ModerationLog.objects.filter(
+        Q(action="call_verdict_reverted", custom__reverts__in=entry_ids)
+        | Q(action="undo", custom__undoes__in=entry_ids)
+    ).values_list("custom", flat=True)
+    return {c.get("reverts", c.get("undoes")) for c in rows}
+
+
 @transaction.atomic
 def revert_call_verdict(*, entry: ModerationLog, actor: Actor) -> bool:
     """Undo what an automatic verdict did (unmute, unblock, unban; a kick needs no undo: the speaker may join
@@ -637,7 +649,7 @@ def revert_call_verdict(*, entry: ModerationLog, actor: Actor) -> bool:
     entry = ModerationLog.objects.select_for_update(of=("self",)).select_related("target_user").get(pk=entry.pk)
     if entry.action != "call_verdict":
         raise ModerationError.invalid("entry", "only automatic call verdicts can be reverted here")
-    if ModerationLog.objects.filter(action="call_verdict_reverted", custom__reverts=entry.pk).exists():
+    if verdict_reverted([entry.pk]):
         return False
     call = Call.objects.filter(
         type=entry.custom["call_cid"].split(":", 1)[0], call_id=entry.custom["call_cid"].split(":", 1)[1]

@@ -23,7 +23,7 @@ from ._common import Actor, lock_item, write_log
 CONTENT_ACTIONS = {"delete_message": "deleted", "block": "blocked", "shadow_block": "shadow_blocked"}
 UNDOABLE = {
     "mark_reviewed", "delete_message", "block", "shadow_block", "restore", "ban", "shadow_ban", "unban", "mute",
-    "unmute", "escalate", "de_escalate", "deactivate_user", "reactivate_user", "reopen",
+    "unmute", "escalate", "de_escalate", "deactivate_user", "reactivate_user", "reopen", "call_verdict",
 }
 
 
@@ -107,6 +107,10 @@ def _apply_opposite(entry: ModerationLog, actor: Actor) -> None:
         users.reactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
     elif action == "reactivate_user":
         users.deactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
+    elif action == "call_verdict":  # an automatic call-speech verdict: unmute, unblock, unban
+        from .calls import revert_call_verdict
+
+        revert_call_verdict(entry=entry, actor=actor)
     else:
         raise ModerationError.invalid("entry", f"a {action!r} entry cannot be undone")
 

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from reviews import actions
+from reviews.actions.calls import verdict_reverted
 from reviews.errors import ModerationError
 from reviews.models import Call, EndUser, ModerationLog, PermissionRequest
 from reviews.selectors import calls as sel
@@ -48,9 +49,7 @@ def _detail_context(request: HttpRequest, call: Call) -> dict[str, Any]:
 def _verdicts(call: Call) -> list[dict[str, Any]]:
     entries = list(ModerationLog.objects.filter(action="call_verdict", custom__call_cid=call.cid)
                    .select_related("target_user").order_by("-created_at", "-id")[:20])
-    reverted = set(ModerationLog.objects.filter(
-        action="call_verdict_reverted", custom__reverts__in=[e.pk for e in entries]
-    ).values_list("custom__reverts", flat=True)) if entries else set()
+    reverted = verdict_reverted([e.pk for e in entries])
     return [{"entry": e, "reverted": e.pk in reverted, "taken": e.custom.get("taken", [])} for e in entries]
 
 
