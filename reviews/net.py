@@ -58,9 +58,10 @@ def _global(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast and not ip.is_reserved and not ip.is_unspecified
 
 
-def address_allowed(address: str) -> bool:
-    """Whether a resolved address may be connected to, under the settings as they are now."""
-    if settings.MODERATION_WEBHOOK_ALLOW_PRIVATE:
+def address_allowed(address: str, allow_private: bool | None = None) -> bool:
+    """Whether a resolved address may be connected to, under the settings as they are now (`allow_private`:
+    another fetcher's own setting, e.g. media fetching's; default the webhook one)."""
+    if settings.MODERATION_WEBHOOK_ALLOW_PRIVATE if allow_private is None else allow_private:
         return True
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -92,20 +93,22 @@ def split_url(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
 
 
-def resolve(url: str) -> Target:
+def resolve(url: str, *, allow_private: bool | None = None,
+            setting: str = "MODERATION_WEBHOOK_ALLOW_PRIVATE") -> Target:
     """The checked target of `url`; raises UnsafeTarget. Every address the name resolves to must be allowed,
-    so a name with one public and one private address is refused."""
+    so a name with one public and one private address is refused. `allow_private` and `setting`: see
+    `address_allowed` (the message names the setting that would allow it)."""
     scheme, host, port, path = split_url(url)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise UnsafeTarget(f"cannot resolve {host}: {exc}") from None
     addresses = [info[4][0] for info in infos]
-    refused = [a for a in addresses if not address_allowed(a)]
+    refused = [a for a in addresses if not address_allowed(a, allow_private)]
     if refused or not addresses:
         raise UnsafeTarget(
             f"{host} resolves to a private, loopback or link-local address ({refused[0] if refused else 'none'}); "
-            "set MODERATION_WEBHOOK_ALLOW_PRIVATE to allow it"
+            f"set {setting} to allow it"
         )
     return Target(scheme, host, port, addresses[0], path)
 

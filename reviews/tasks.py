@@ -52,3 +52,13 @@ def run_task(task_id: str) -> None:
     from reviews.services import jobs
 
     jobs.run(task_id)
+
+
+@shared_task(name="reviews.tasks.run_check_task", acks_late=True, ignore_result=True, soft_time_limit=300,
+             time_limit=360)
+def run_check_task(task_id: str) -> None:
+    """A check that analyses media or was asked to run async (see reviews.services.media_checks). A check still
+    running after 5 minutes (a pathological file) is stopped and its task marked failed."""
+    from reviews.services import media_checks
+
+    media_checks.run(task_id)

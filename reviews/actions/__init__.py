@@ -30,6 +30,7 @@ from .future_bans import ban_from_future_channels, lift_future_channel_bans
 from .mutes import expire_mute, mute_user, unmute_user
 from .notes import add_note
 from .policies import (
+    CheckResult,
     check_content,
     clean_blocklist,
     clean_config,
@@ -37,6 +38,7 @@ from .policies import (
     create_blocklist,
     delete_blocklist,
     delete_config,
+    prepare_check,
     update_blocklist,
     upsert_config,
 )
@@ -80,6 +82,8 @@ __all__ = [
     "clean_blocklist",
     "clean_config",
     "clean_words",
+    "prepare_check",
+    "CheckResult",
     "create_blocklist",
     "delete_blocklist",
     "delete_config",

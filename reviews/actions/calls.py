@@ -636,7 +636,7 @@ def revert_call_verdict(*, entry: ModerationLog, actor: Actor) -> bool:
     entry = ModerationLog.objects.select_for_update(of=("self",)).select_related("target_user").get(pk=entry.pk)
     if entry.action != "call_verdict":
         raise ModerationError.invalid("entry", "only automatic call verdicts can be reverted here")
-    if ModerationLog.objects.filter(action="call_verdict_reverted", custom__reverts=entry.pk).exists():
+    if sel.verdict_reverted([entry.pk]):
         return False
     call = Call.objects.filter(
         type=entry.custom["call_cid"].split(":", 1)[0], call_id=entry.custom["call_cid"].split(":", 1)[1]

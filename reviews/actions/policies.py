@@ -12,13 +12,14 @@ from django.db.models import Exists, OuterRef, Q, Value
 from django.utils import timezone
 
 from reviews import events, payloads
-from reviews.engines import store
+from reviews.engines import media, store
 from reviews.engines.blocklists import MAX_WORD_LENGTH, MAX_WORDS
 from reviews.engines.policy import BLOCK_LIST, Decision, FiredRule, validate_blocks
 from reviews.errors import ModerationError
-from reviews.models import Ban, Blocklist, EndUser, Flag, ModerationConfig, ReviewQueueItem
+from reviews.models import Ban, Blocklist, EndUser, Flag, ModerationConfig, ModerationLog, ReviewQueueItem
 from reviews.prepared import PreparedQuery
 
+from . import call_speech
 from ._common import Actor, lock_or_create, require_text, write_log
 from .queue import _apply_payload, clean_payload
 
@@ -198,6 +199,8 @@ class CheckResult:
     decision: Decision
     item: ReviewQueueItem | None
     stored: bool
+    media: dict[str, Any] | None = None  # per-item analysis of images, videos and audios, when any ran
+    call_verdict: ModerationLog | None = None  # what a call-speech verdict did to the speaker
 
     @property
     def action(self) -> str:
@@ -245,7 +248,26 @@ def enforcement(creator_id: str, channel_cid: str = "") -> FiredRule | None:
     return None
 
 
-def check_content(
+@dataclass
+class PreparedCheck:
+    """A check's validated input, its policy, the call it is about (call speech) and whether it runs async."""
+
+    entity_type: str
+    entity_id: str
+    entity_creator_id: str
+    payload: dict[str, Any]
+    channel_cid: str
+    policy: Any  # CompiledPolicy
+    config_key: str
+    call: Any  # Call | None
+    is_async: bool
+
+    @property
+    def needs_media(self) -> bool:
+        return media.needs_analysis(self.policy.blocks, self.payload)
+
+
+def prepare_check(
     *,
     entity_type: str,
     entity_id: str,
@@ -253,19 +275,13 @@ def check_content(
     config_key: str | None = None,
     config_team: str = "",
     config: dict[str, Any] | None = None,
+    config_async: bool | None = None,
     moderation_payload: dict[str, Any] | None = None,
     options: dict[str, Any] | None = None,
-    test_mode: bool = False,
-    actor: Actor,
-) -> CheckResult:
-    """Check content against a policy and return the recommended action.
-
-    Enforcement first: an app-banned, channel-banned (`options.channel_cid`) or deactivated creator's content is
-    `remove`, a shadow-banned creator's `shadow_block`, without running the engines. Otherwise every enabled engine
-    runs and the most severe action wins. A decision other than `keep` is stored (queue item + automod flag +
-    log row with the rules that fired) unless `test_mode`; `keep` stores nothing. Re-checking the same entity
-    with the same outcome is a no-op.
-    """
+) -> PreparedCheck:
+    """Validate a check's input (every problem a 400 naming its field) and find its policy, without running any
+    engine. Async when `options.async`, the inline config's `async`, the stored config's `async` or a media
+    block's `async` says so."""
     entity_type = require_text(entity_type, "entity_type", max_length=64)
     entity_id = require_text(entity_id, "entity_id")
     entity_creator_id = require_text(entity_creator_id, "entity_creator_id")
@@ -275,35 +291,95 @@ def check_content(
     channel_cid = (options or {}).get("channel_cid") or ""
     if not isinstance(channel_cid, str):
         raise ModerationError.invalid("options.channel_cid", "must be a string")
+    requested_async = (options or {}).get("async")
+    if requested_async is not None and not isinstance(requested_async, bool):
+        raise ModerationError.invalid("options.async", "must be true or false")
+    if config_async is not None and not isinstance(config_async, bool):
+        raise ModerationError.invalid("config.async", "must be true or false")
     if config is not None:
         if not isinstance(config, dict):
             raise ModerationError.invalid("config", "must be an object")
         policy = store.compile_blocks(validate_blocks(config, team=config_team or ""), config_team or "")
+        policy.is_async = bool(config_async)
         config_key = config_key or ""
     elif config_key:
         policy = store.policy_for(config_key, config_team or "")
     else:
         raise ModerationError.invalid("config_key", "give a config_key or an inline config")
+    call = call_speech.call_of(payload) if call_speech.is_call_speech(entity_type) else None
+    is_async = requested_async if requested_async is not None else (
+        policy.is_async or media.is_async(policy.blocks))
+    return PreparedCheck(entity_type, entity_id, entity_creator_id, payload, channel_cid, policy, config_key or "",
+                         call, bool(is_async))
+
+
+def check_content(
+    *,
+    entity_type: str,
+    entity_id: str,
+    entity_creator_id: str,
+    config_key: str | None = None,
+    config_team: str = "",
+    config: dict[str, Any] | None = None,
+    config_async: bool | None = None,
+    moderation_payload: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+    test_mode: bool = False,
+    actor: Actor,
+    prepared: PreparedCheck | None = None,
+) -> CheckResult:
+    """Check content against a policy and return the recommended action, here and now (the API runs checks
+    that analyse media, or ask for async, through reviews.services.media_checks, which calls this in a worker).
+
+    Enforcement first: an app-banned, channel-banned (`options.channel_cid`) or deactivated creator's content is
+    `remove`, a shadow-banned creator's `shadow_block`, without running the engines. Otherwise every enabled engine
+    runs (media are fetched and analysed, transcripts join the texts) and the most severe action wins. A decision
+    other than `keep` is stored (queue item + automod flag with the media analysis + log row with the rules that
+    fired) unless `test_mode`; `keep` stores nothing. Call speech (`stream:v1:call_speech`, the call in
+    `moderation_payload.custom.call_cid`) also acts on the speaker in the same transaction (call_speech.py).
+    Re-checking the same entity with the same outcome is a no-op.
+    """
+    p = prepared or prepare_check(
+        entity_type=entity_type, entity_id=entity_id, entity_creator_id=entity_creator_id, config_key=config_key,
+        config_team=config_team, config=config, config_async=config_async, moderation_payload=moderation_payload,
+        options=options)
+    entity_type, entity_id, entity_creator_id = p.entity_type, p.entity_id, p.entity_creator_id
+    payload, channel_cid, policy, config_key, call = p.payload, p.channel_cid, p.policy, p.config_key, p.call
 
     rule = enforcement(entity_creator_id, channel_cid)
+    analysis = None
+    texts = list(payload.get("texts") or [])
     if rule is not None:
         decision = Decision()
         decision.add(rule)
     else:
-        decision = policy.evaluate(list(payload.get("texts") or []))
+        if media.needs_analysis(policy.blocks, payload):
+            analysis = media.analyse(policy.blocks, payload)
+        decision = policy.evaluate(texts + (analysis.transcripts if analysis else []))
+        if analysis is not None:
+            media.apply_to_decision(policy, analysis, decision)
+    report = analysis.as_dict() if analysis is not None else None
     if decision.action == "keep" or test_mode:
-        return CheckResult(decision=decision, item=None, stored=False)
-    item = _store_decision(
-        entity_type=entity_type, entity_id=entity_id, creator_id=entity_creator_id, channel_cid=channel_cid,
-        payload=payload, decision=decision, config_key=config_key, actor=actor,
-    )
-    return CheckResult(decision=decision, item=item, stored=True)
+        return CheckResult(decision=decision, item=None, stored=False, media=report)
+    with transaction.atomic():
+        item = _store_decision(
+            entity_type=entity_type, entity_id=entity_id, creator_id=entity_creator_id, channel_cid=channel_cid,
+            payload=payload, decision=decision, config_key=config_key, actor=actor, media=report,
+            transcripts=analysis.transcripts if analysis else [],
+        )
+        verdict = None
+        if call is not None:
+            verdict = call_speech.act_on_verdict(
+                call=call, speaker=item.entity_creator, verdict=decision.action, blocks=policy.blocks, item=item,
+                excerpt=call_speech.excerpt_of(texts + (analysis.transcripts if analysis else [])))
+    return CheckResult(decision=decision, item=item, stored=True, media=report, call_verdict=verdict)
 
 
 @transaction.atomic
 def _store_decision(
     *, entity_type: str, entity_id: str, creator_id: str, channel_cid: str, payload: dict[str, Any],
-    decision: Decision, config_key: str, actor: Actor,
+    decision: Decision, config_key: str, actor: Actor, media: dict[str, Any] | None = None,
+    transcripts: list[str] | None = None,
 ) -> ReviewQueueItem:
     now = timezone.now()
     creator, _ = EndUser.objects.get_or_create(pk=creator_id)
@@ -321,10 +397,13 @@ def _store_decision(
     Flag.objects.create(
         type=Flag.Type.AUTOMOD, reporter=None, entity_type=entity_type, entity_id=entity_id, entity_creator=creator,
         item=item, reason=f"automod: {decision.action}", labels=decision.labels, created_at=now, updated_at=now,
-        custom={"triggered_rules": rules},
+        custom={"triggered_rules": rules, **({"media": media} if media else {})},
     )
     reopened = not created and item.status == ReviewQueueItem.Status.REVIEWED
     _apply_payload(item, payload)
+    if transcripts:  # what was said is searchable like text (the transcripts themselves are in the flag's media)
+        item.content_text = "\n".join([item.content_text, *transcripts]).strip()[:10000]
+        item.has_text = True
     item.recommended_action, item.severity, item.labels = decision.action, decision.severity, decision.labels
     item.config_key, item.updated_at = config_key or "", now
     item.flags_count = (item.flags_count or 0) + 1

@@ -490,7 +490,8 @@ VERBS: tuple[Verb, ...] = (
          params=PermissionRequestParams, done="accepted", faces=frozenset({ADMIN})),
     Verb("call_permission_rejected", "Reject the permission request", run=_permission(False),
          params=PermissionRequestParams, done="rejected", faces=frozenset({ADMIN})),
-    Verb("call_verdict", "Call verdict", kind=Kind.SYSTEM),
+    Verb("call_verdict", "Call verdict", kind=Kind.SYSTEM, undo=undo.undo_call_verdict,
+         opposite="call_verdict_reverted"),
     Verb("call_verdict_reverted", "Call verdict reverted"),
 )
 BY_NAME: dict[str, Verb] = {v.name: v for v in VERBS}

@@ -137,6 +137,13 @@ def undo_reactivate(entry: ModerationLog, actor: Actor) -> None:
     users.deactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
 
 
+def undo_call_verdict(entry: ModerationLog, actor: Actor) -> None:
+    """An automatic call-speech verdict: unmute, unblock or unban the speaker."""
+    from .calls import revert_call_verdict
+
+    revert_call_verdict(entry=entry, actor=actor)
+
+
 @transaction.atomic
 def undo_entry(*, entry: ModerationLog, actor: Actor) -> ModerationLog | None:
     """Reverse one logged decision. Returns the new `undo` entry, or None when it was already undone.

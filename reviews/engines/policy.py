@@ -28,10 +28,12 @@ BLOCK_LIST, TOXICITY, CIRCUMVENTION, AI_TEXT = (
 ENGINES = (BLOCK_LIST, TOXICITY, CIRCUMVENTION, AI_TEXT)
 # Engines Stream's SDK can send that nothing here runs: refused by name rather than stored and ignored.
 UNSUPPORTED_ENGINES = (
-    "bodyguard_config", "automod_semantic_filters_config", "ai_image_config", "aws_rekognition_config",
-    "ai_video_config", "ai_audio_config", "google_vision_config", "llm_config", "flood_config",
-    "velocity_filter_config", "rule_builder_config", "video_call_rule_config",
+    "bodyguard_config", "automod_semantic_filters_config", "llm_config", "flood_config",
+    "velocity_filter_config", "rule_builder_config",
 )
+# Image, video, audio and call-rule blocks: validated and analysed in reviews/engines/media.py.
+MEDIA_ENGINES = ("ai_image_config", "aws_rekognition_config", "google_vision_config", "ai_video_config",
+                 "ai_audio_config", "video_call_rule_config")
 # Severity of a deterministic hit (blocklist, circumvention) follows the action the rule asks for.
 ACTION_SEVERITY = {"keep": "low", "flag": "medium", "shadow_block": "high", "remove": "high"}
 
@@ -148,9 +150,15 @@ def validate_blocks(blocks: dict[str, Any], *, team: str = "", blocklist_exists=
             continue
         if name in UNSUPPORTED_ENGINES:
             raise ModerationError.invalid(name, f"engine {name!r} is not supported by this server")
-        if name not in ENGINES:
-            raise ModerationError.invalid(name, f"unknown engine {name!r}; use one of {', '.join(ENGINES)}")
+        if name not in ENGINES and name not in MEDIA_ENGINES:
+            raise ModerationError.invalid(
+                name, f"unknown engine {name!r}; use one of {', '.join((*ENGINES, *MEDIA_ENGINES))}")
         block = _obj(block, name)
+        if name in MEDIA_ENGINES:
+            from . import media
+
+            clean[name] = media.validate_block(name, block)
+            continue
         if name == BLOCK_LIST:
             out: dict[str, Any] = _flags(block, name, "match_substring")
             out["rules"] = []
@@ -205,6 +213,7 @@ def validate_blocks(blocks: dict[str, Any], *, team: str = "", blocklist_exists=
 class CompiledPolicy:
     blocks: dict[str, Any]
     blocklists: dict[str, CompiledBlocklist]  # by blocklist name
+    is_async: bool = False  # the config's `async`: checks against it run as tasks
 
     def _on(self, engine: str) -> dict[str, Any] | None:
         block = self.blocks.get(engine)
@@ -253,7 +262,8 @@ class CompiledPolicy:
         return decision
 
     @staticmethod
-    def _ai_text(block: dict[str, Any], labels: list[ai_text.Label], decision: Decision) -> None:
+    def _ai_text(block: dict[str, Any], labels: list[ai_text.Label], decision: Decision, engine: str = AI_TEXT
+                 ) -> None:
         """A label's own rule applies its action whatever the severity, and its severity_rules (and the block's)
         apply when the label's severity is at least the rule's severity."""
         rules = {r["label"]: r for r in block["rules"]}
@@ -261,11 +271,11 @@ class CompiledPolicy:
             rank = ai_text.SEVERITY_RANK[lab.severity]
             rule = rules.get(lab.label)
             if rule and rule.get("action"):
-                decision.add(FiredRule(f"{AI_TEXT}/{lab.label}", AI_TEXT, lab.label, rule["action"], lab.severity,
+                decision.add(FiredRule(f"{engine}/{lab.label}", engine, lab.label, rule["action"], lab.severity,
                                        f"{lab.label} ({lab.severity}): {lab.why}"))
             sev_rules = [*(rule.get("severity_rules", []) if rule else []), *block["severity_rules"]]
             for sr in sev_rules:
                 if rank >= ai_text.SEVERITY_RANK[sr["severity"]]:
                     decision.add(FiredRule(
-                        f"{AI_TEXT}/{lab.label}/severity>={sr['severity']}", AI_TEXT, lab.label, sr["action"],
+                        f"{engine}/{lab.label}/severity>={sr['severity']}", engine, lab.label, sr["action"],
                         lab.severity, f"{lab.label} ({lab.severity}) at or above {sr['severity']}: {lab.why}"))

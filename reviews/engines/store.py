@@ -83,7 +83,8 @@ def policy_for(key: str, team: str = "") -> CompiledPolicy:
         forget(key, team)
         raise ModerationError.not_found("moderation config", key)
     rows = _blocklist_rows(config.blocks or {}, team)
-    policy = CompiledPolicy(blocks=config.blocks or {}, blocklists={b.name: blocklists.compiled(b) for b in rows})
+    policy = CompiledPolicy(blocks=config.blocks or {}, blocklists={b.name: blocklists.compiled(b) for b in rows},
+                            is_async=config.is_async)
     # Record the versions as the freshness query reads them (raw), so the next check compares like with like.
     # A write between the reads above and this one only makes the next check rebuild once more.
     config_version, list_versions = _versions(key, team, [b.pk for b in rows])

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import django_filters
+from django.db.models import Q
 
 from reviews.errors import ModerationError
 from reviews.models import Ban, Call, CallMember, EndUser, ModerationLog, PermissionRequest, UserBlock
@@ -239,13 +240,22 @@ def call_log(call: Call, *, limit: int = 20, automatic_only: bool = False) -> li
     return list(qs.order_by("-created_at", "-id")[:limit])
 
 
+def verdict_reverted(entry_ids: list[int]) -> set[int]:
+    """Of these `call_verdict` entries, the ids reverted already (from the Calls page or as a log undo)."""
+    if not entry_ids:
+        return set()
+    rows = ModerationLog.objects.filter(
+        Q(action="call_verdict_reverted", custom__reverts__in=entry_ids)
+        | Q(action="undo", custom__undoes__in=entry_ids)
+    ).values_list("custom", flat=True)
+    return {c.get("reverts", c.get("undoes")) for c in rows}
+
+
 def call_verdicts(call: Call) -> list[dict[str, Any]]:
     """The automatic verdicts on this call (audio moderation), newest first, each marked when reverted."""
     entries = list(ModerationLog.objects.filter(action="call_verdict", custom__call_cid=call.cid)
                    .select_related("target_user").order_by("-created_at", "-id")[:20])
-    reverted = set(ModerationLog.objects.filter(
-        action="call_verdict_reverted", custom__reverts__in=[e.pk for e in entries]
-    ).values_list("custom__reverts", flat=True)) if entries else set()
+    reverted = verdict_reverted([e.pk for e in entries])
     return [{"entry": e, "reverted": e.pk in reverted, "taken": e.custom.get("taken", [])} for e in entries]
 
 

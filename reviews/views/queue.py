@@ -32,6 +32,7 @@ from reviews.services import queue_bulk
 from reviews.services.decisions import apply_decision, describe
 
 from ._common import action_view, can_act, done, me, page_view, query_without, role_of
+from .media import media_context
 from .rows import decorate, queue_rows, render_rows
 
 LIMIT = 50
@@ -132,8 +133,9 @@ def changes(request):
 
 
 def _item_context(request, item: ReviewQueueItem) -> dict:
+    drawer = item_drawer(item)
     return {
-        "item": decorate([item])[0], **item_drawer(item),
+        "item": decorate([item])[0], **drawer, "media": media_context(item, drawer["flags"]),
         "action_choices": ACTION_CHOICES, "timeouts": TIMEOUT_PRESETS, "now": timezone.now(),
         **_row_context(request),
     }

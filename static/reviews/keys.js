@@ -294,7 +294,17 @@
     if (row && row.id !== currentId) { $$("#queue-rows tr.current").forEach((r) => r.classList.remove("current")); row.classList.add("current"); currentId = row.id; }
   });
 
+  // Detection boxes over media (CSP: no inline style attributes; positions come as data-box="left top width height" in %).
+  function placeBoxes(root) {
+    (root || document).querySelectorAll("[data-box]").forEach((el) => {
+      const [l, t, w, h] = el.dataset.box.split(" ");
+      Object.assign(el.style, { left: l + "%", top: t + "%", width: w + "%", height: h + "%" });
+    });
+  }
+  document.addEventListener("htmx:afterSwap", (evt) => placeBoxes(evt.detail.target));
+
   document.addEventListener("DOMContentLoaded", () => {
+    placeBoxes();
     armToasts();
     $$("#decide-form fieldset[data-for]").forEach((fs) => { fs.hidden = false; });
     document.documentElement.classList.add("js");

@@ -17,7 +17,7 @@ def validate(blocks):
     ("blocks", "field", "named"),
     [
         ({"nsfw_config": {}}, "nsfw_config", "nsfw_config"),
-        ({"ai_image_config": {}}, "ai_image_config", "not supported"),
+        ({"llm_config": {}}, "llm_config", "not supported"),
         ({"automod_toxicity_config": {"rules": [{"label": "insult", "threshold": 0.5, "action": "flag"}]}},
          "automod_toxicity_config.rules[0].label", "'insult'"),
         ({"automod_toxicity_config": {"rules": [{"label": "toxic", "threshold": 0.5, "action": "nuke"}]}},

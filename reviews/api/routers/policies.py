@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
 from pydantic import Field
 
 from reviews import actions
+from reviews.engines import images
 from reviews.engines.policy import Decision
 from reviews.errors import ModerationError
 from reviews.models import Blocklist, ModerationConfig
 from reviews.selectors.policies import CONFIG_SORTS, blocklist_page, config_page, get_blocklist
+from reviews.services import media_checks
 
 from .. import wire
 from ..filters import EQ, IN, in_csv, page_limit, parse_filter, sort_field
@@ -31,6 +34,7 @@ def config_response(config: ModerationConfig) -> dict[str, Any]:
         "key": config.key, "team": config.team, "async": config.is_async,
         "created_at": wire.ts(config.created_at), "updated_at": wire.ts(config.updated_at),
         "supported_video_call_harm_types": [],
+        "ai_image_label_definitions": images.label_definitions(),  # what image rules can name
         **(config.blocks or {}),
     }
 
@@ -196,20 +200,32 @@ class CheckBody(Body):
 @router.post("/moderation/check", summary="check: recommended action for content, in real time")
 def check(request: HttpRequest, data: CheckBody) -> dict:
     request.auth.require_moderator("check")
-    config = data.config
+    config, config_async = data.config, None
     if config is not None:
-        # The SDK's ModerationConfig wraps the same engine blocks with key/async/team; only the blocks matter here.
+        # The SDK's ModerationConfig wraps the same engine blocks with key/async/team; `async` is honoured.
+        config_async = config.get("async")
         config = {k: v for k, v in config.items() if k not in {*CONFIG_FIELDS, "created_at", "updated_at"}}
-    result = actions.check_content(
-        entity_type=data.entity_type, entity_id=data.entity_id, entity_creator_id=data.entity_creator_id,
-        config_key=data.config_key, config_team=data.config_team or "", config=config,
-        moderation_payload=data.moderation_payload, options=data.options, test_mode=bool(data.test_mode),
-        actor=request.auth.acting_user(data.user_id),
-    )
-    rules = triggered_rules(result.decision)
-    body: dict[str, Any] = {"recommended_action": result.action, "status": "completed", "triggered_rules": rules}
-    if rules:
-        body["triggered_rule"] = rules[0]
-    if result.item is not None:
-        body["item"] = wire.review_queue_item(result.item)
-    return body
+    request_args = {
+        "entity_type": data.entity_type, "entity_id": data.entity_id, "entity_creator_id": data.entity_creator_id,
+        "config_key": data.config_key, "config_team": data.config_team or "", "config": config,
+        "config_async": config_async, "moderation_payload": data.moderation_payload, "options": data.options,
+        "test_mode": bool(data.test_mode),
+    }
+    actor = request.auth.acting_user(data.user_id)
+    prepared = actions.prepare_check(**{k: v for k, v in request_args.items() if k != "test_mode"})
+    if prepared.is_async or (prepared.needs_media and settings.MODERATION_MEDIA_IN_WORKER):
+        # Media models run in workers, never here; async checks answer at once (reviews/services/media_checks.py).
+        task = media_checks.start(request=request_args, actor=actor)
+        if not prepared.is_async:
+            task = media_checks.wait(task)
+            if task.status == task.Status.COMPLETED:
+                return {**task.result, "task_id": str(task.pk)}
+            if task.status == task.Status.FAILED:
+                error = task.error or {}
+                if error.get("type") == "input":
+                    raise ModerationError(error.get("description", "check failed"))
+                return {"recommended_action": "keep", "status": "failed", "task_id": str(task.pk),
+                        "triggered_rules": [], "error": error}
+        return {"recommended_action": "keep", "status": "pending", "task_id": str(task.pk), "triggered_rules": []}
+    result = actions.check_content(**request_args, actor=actor, prepared=prepared)
+    return media_checks.response(result)
