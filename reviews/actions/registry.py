@@ -170,7 +170,8 @@ class Ctx:
 def _target(c: Ctx, explicit: str | None, field: str = "target_user_id") -> EndUser:
     """Whom a verb acts on: the named user, else the item's user (a user item) or its content's creator."""
     if explicit:
-        return users.ensure_user(explicit, field=field)
+        # An existing user by its exact id (ids from elsewhere may be awkward, e.g. " "), else a new one, checked.
+        return EndUser.objects.filter(pk=explicit).first() or users.ensure_user(explicit, field=field)
     item = c.item
     if item is not None:
         if item.entity_type == EntityType.USER:
