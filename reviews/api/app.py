@@ -113,6 +113,8 @@ class StreamAPI(NinjaAPI):
                     }
                 for status, description in ERROR_STATUSES.items():
                     operation["responses"].setdefault(status, {"description": description, **ref})
+                # Answered by gunicorn itself, before Django: a request line over its limit (4094 bytes).
+                operation["responses"].setdefault("414", {"description": "URI too long (the web server's own page)"})
                 if operation.get("security"):
                     operation["security"] = [{**s, "ApiKeyQuery": []} for s in operation["security"]]
         return schema
