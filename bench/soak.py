@@ -290,9 +290,12 @@ def main() -> None:
         figures["flags (items made through the API)"] = n - sum(tally.failed.values())
         figures["flag phase s"] = round(time.monotonic() - t0, 1)
 
+        import logging
+
         import django
 
         django.setup()
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line a request otherwise
         from reviews.models import ReviewQueueItem
 
         items = dict(ReviewQueueItem.objects.filter(entity_id__startswith="soak-")
@@ -367,7 +370,9 @@ def main() -> None:
         shutil.rmtree(var, ignore_errors=True)
 
 
-def _applied(item, kind: str, banned: set[str]) -> bool:
+def _applied(item, kind: str, banned: set[str], muted: set[str]) -> bool:
+    if kind == "mute":
+        return item.entity_creator_id in muted
     if kind == "mark_reviewed":
         return item.status == "reviewed"
     if kind in ("delete", "delete_message"):
@@ -376,22 +381,26 @@ def _applied(item, kind: str, banned: set[str]) -> bool:
         return item.escalated
     if kind == "ban":
         return item.entity_creator_id in banned
-    return True  # mute, custom: the log row is the evidence
+    return True  # custom: the log row on the item is the evidence
 
 
 def verify(tally: Tally) -> dict:
-    """Every decision answered 2xx must show in the database: a log row by the moderator on that item, and the
-    state its kind implies."""
+    """Every decision answered 2xx must show in the database: a log row by the moderator on that item (a mute's
+    row names the creator instead), and the state its kind implies."""
     from reviews.models import Ban, ModerationLog, ReviewQueueItem
 
     items = {str(i.pk): i for i in ReviewQueueItem.objects.filter(entity_id__startswith="soak-")}
     logged = set(map(str, ModerationLog.objects.filter(actor_id=MODERATOR, item__isnull=False)
                      .values_list("item_id", flat=True)))
     banned = set(Ban.objects.in_force().values_list("target_id", flat=True))
+    muted = set(ModerationLog.objects.filter(actor_id=MODERATOR, action="mute").values_list("target_user_id",
+                                                                                             flat=True))
     not_applied = collections.Counter()
     for face, kind, pk in tally.ok:
         item = items.get(pk)
-        if pk not in logged or item is None or not _applied(item, kind, banned):
+        # A ban or mute of a creator already banned/muted is a no-op (no new log row); its state is the evidence.
+        logged_ok = pk in logged or kind in ("ban", "mute")
+        if item is None or not logged_ok or not _applied(item, kind, banned, muted):
             not_applied[f"{face} {kind}"] += 1
     failed_http = sum(tally.failed.values())
     return {
