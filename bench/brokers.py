@@ -1,8 +1,9 @@
 """Which broker should `make run` embed? Measures each candidate with a real `celery worker` on this machine:
 
 - latency: one task at a time, enqueue -> task start (the queue is empty each time);
-- concurrent producers: 4 processes enqueue 250 tasks each as fast as they can while a worker consumes;
-  counts tasks delivered intact, lost, doubled, and whether the worker died (and how);
+- concurrent producers: 4 processes enqueue 250 tasks each while a worker consumes, one at a time with a busy
+  sibling thread, as gunicorn's threaded workers send; counts tasks delivered intact, lost, doubled, and whether
+  the worker died (and how);
 - kill -9: 1,000 tasks of ~5 ms; the worker is SIGKILLed about a third of the way through and a new one started;
   counts what was lost and what ran twice.
 
@@ -170,15 +171,33 @@ def _wait(predicate, timeout: float, proc: subprocess.Popen | None = None) -> bo
     return False
 
 
-def produce(first: int, count: int, sleep: float) -> None:
-    """Producer process body: enqueue `count` tasks numbered from `first`."""
-    for i in range(first, first + count):
-        body, digest = _body(i)
-        record.delay(i, time.time(), body, digest, sleep)
+def produce(first: int, count: int, sleep: float, pause: float = 0.0) -> None:
+    """Producer process body: enqueue `count` tasks numbered from `first`. With `pause`, it sends as a threaded
+    web process does: one message at a time while a sibling thread is busy in Python (so the sender waits for the
+    GIL between system calls), which is what opened the stock filesystem transport's race in `make run`."""
+    import threading
+
+    stop = threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            sum(range(10_000))
+
+    if pause:
+        threading.Thread(target=busy, daemon=True).start()
+    try:
+        for i in range(first, first + count):
+            body, digest = _body(i)
+            record.delay(i, time.time(), body, digest, sleep)
+            if pause:
+                time.sleep(pause)
+    finally:
+        stop.set()
 
 
-def _producers(c: Candidate, results: str, n: int, each: int, sleep: float = 0.0) -> list[subprocess.Popen]:
-    code = f"from bench.brokers import produce; import sys; produce(int(sys.argv[1]), {each}, {sleep})"
+def _producers(c: Candidate, results: str, n: int, each: int, sleep: float = 0.0,
+               pause: float = 0.0) -> list[subprocess.Popen]:
+    code = f"from bench.brokers import produce; import sys; produce(int(sys.argv[1]), {each}, {sleep}, {pause})"
     return [subprocess.Popen([sys.executable, "-c", code, str(k * each)], cwd=ROOT, env=c.env(results),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for k in range(n)]
 
@@ -199,9 +218,8 @@ def _point_at(c: Candidate, results: str) -> None:
     app.amqp._producer_pool = None
 
 
-def measure(name: str, base: str) -> dict:
+def measure(name: str, base: str, out: dict) -> dict:
     folder = tempfile.mkdtemp(prefix=f"{name}-", dir=base)
-    out: dict = {"broker": name}
     with Candidate(name, folder) as c:
         # 1. latency
         results, log = f"{folder}/latency.txt", f"{folder}/latency.log"
@@ -229,7 +247,7 @@ def measure(name: str, base: str) -> dict:
         worker = _worker(c, results, log)
         t0 = time.monotonic()
         try:
-            producers = _producers(c, results, 4, 250)
+            producers = _producers(c, results, 4, 250, pause=0.005)
             for p in producers:
                 p.wait(120)
             produced_errors = sum(1 for p in producers if p.returncode != 0)
@@ -295,10 +313,12 @@ def main() -> None:
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores")
     try:
         for name in args.only.split(","):
+            out: dict = {"broker": name}
             try:
-                print(json.dumps(measure(name, base)), flush=True)
-            except Exception as exc:  # noqa: BLE001 - report and go on to the next candidate
-                print(json.dumps({"broker": name, "error": repr(exc)[:300]}), flush=True)
+                measure(name, base, out)
+            except Exception as exc:  # noqa: BLE001 - report what was measured and go on to the next candidate
+                out["error"] = repr(exc)[:300]
+            print(json.dumps(out), flush=True)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     load = os.getloadavg()

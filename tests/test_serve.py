@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.integration  # they start `manage.py serve`
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -127,3 +127,11 @@ def test_serve_restarts_each_child_that_dies_and_says_so_in_one_line(serve):
         _poll(lambda: _healthy(serve.port), f"health after the {name}'s restart")
         assert new != old
     _stop_and_check_nothing_is_left(serve)
+
+
+def test_the_restart_backoff_doubles_up_to_its_cap_and_names_the_signal():
+    from reviews.management.commands.serve import BACKOFF_MAX, backoff, describe_exit
+
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert backoff(50) == BACKOFF_MAX == 30
+    assert describe_exit(1) == "exited with 1" and describe_exit(-9) == "was killed by SIGKILL"

@@ -1,10 +1,16 @@
 """A task that only records what it received, for broker tests (the worker loads it with `--include`), and the
-producer those tests run in several processes at once: `python -m tests.jobs.probe URL QUEUE FIRST COUNT BYTES`."""
+producer those tests run in several processes at once: `python -m tests.jobs.probe URL QUEUE PATH FIRST COUNT BYTES`.
+
+The producer sends like a gunicorn worker with threads does: another thread of the process is busy in Python
+(rendering a page), so between a send's system calls the sending thread may wait for the GIL for milliseconds,
+and it sends one message at a time, so the worker is idle and polling when each one appears."""
 
 from __future__ import annotations
 
 import hashlib
 import sys
+import threading
+import time
 
 from celery import Celery, shared_task
 
@@ -23,9 +29,21 @@ def record(path: str, i: int, text: str, digest: str) -> None:
 
 def produce(url: str, queue: str, path: str, first: int, count: int, size: int) -> None:
     app = Celery("probe-producer", broker=url)
-    for i in range(first, first + count):
-        text, digest = body(i, size)
-        app.send_task("tests.jobs.probe.record", args=(path, i, text, digest), queue=queue)
+    stop = threading.Event()
+
+    def busy() -> None:  # a sibling request being rendered
+        while not stop.is_set():
+            sum(range(10_000))
+
+    sibling = threading.Thread(target=busy, daemon=True)
+    sibling.start()
+    try:
+        for i in range(first, first + count):
+            text, digest = body(i, size)
+            app.send_task("tests.jobs.probe.record", args=(path, i, text, digest), queue=queue)
+            time.sleep(0.005)  # one decision at a time, not a batch: the worker polls an empty queue
+    finally:
+        stop.set()
 
 
 if __name__ == "__main__":
