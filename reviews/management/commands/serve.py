@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from moderation_site import broker as embedded
 from reviews.models import ApiKey
@@ -68,8 +68,11 @@ class Command(BaseCommand):
         if embedded.is_embedded(broker_url):
             # First: the worker and beat connect to it, and it outlives them at shutdown (they requeue
             # unfinished messages there).
-            children.append(Child("broker", embedded.server_command(broker_url),
-                                  ready=lambda: embedded.ping(broker_url)))
+            try:
+                command = embedded.server_command(broker_url)
+            except RuntimeError as exc:  # no binary, or a VAR_DIR too long for a unix socket
+                raise CommandError(str(exc)) from exc
+            children.append(Child("broker", command, ready=lambda: embedded.ping(broker_url)))
         children += [
             Child("web", [os.path.join(bin_dir, "gunicorn"), "moderation_site.wsgi:application",
                           "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", "4",
