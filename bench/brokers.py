@@ -65,7 +65,7 @@ if os.environ.get("BROKERS_URL"):
         broker_transport_options=json.loads(os.environ.get("BROKERS_OPTIONS", "{}")),
         task_ignore_result=True, task_acks_late=True, task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1, broker_connection_retry_on_startup=True,
-        task_default_queue="bench",
+        task_default_queue=os.environ.get("BROKERS_QUEUE", "bench"),
     )
 
 
@@ -137,13 +137,15 @@ class Candidate:
             self.server.wait(10)
 
     def env(self, results: str) -> dict[str, str]:
+        # A queue per phase (named after its results file), so what one phase left is not counted by the next.
         return {**os.environ, "BROKERS_URL": self.url, "BROKERS_OPTIONS": json.dumps(self.options),
-                "BROKERS_RESULTS": results, "PYTHONPATH": str(ROOT)}
+                "BROKERS_RESULTS": results, "BROKERS_QUEUE": "bench-" + Path(results).stem, "PYTHONPATH": str(ROOT)}
 
 
 def _worker(c: Candidate, results: str, log: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "bench.brokers", "worker", "-c", "2", "-Q", "bench",
+        [sys.executable, "-m", "celery", "-A", "bench.brokers", "worker", "-c", "2", "-Q",
+         c.env(results)["BROKERS_QUEUE"],
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
         cwd=ROOT, env=c.env(results), stdout=subprocess.DEVNULL, stderr=open(log, "ab"), start_new_session=True)
 
@@ -213,7 +215,8 @@ def _crash(log: str) -> str:
 def _point_at(c: Candidate, results: str) -> None:
     """This process's producer: the candidate's broker (forgetting pools bound to the previous one)."""
     os.environ.update(c.env(results))
-    app.conf.update(broker_url=c.url, broker_transport_options=c.options, task_default_queue="bench")
+    app.conf.update(broker_url=c.url, broker_transport_options=c.options,
+                    task_default_queue=c.env(results)["BROKERS_QUEUE"])
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -249,9 +252,9 @@ def measure(name: str, base: str, out: dict) -> dict:
         try:
             producers = _producers(c, results, 4, 250, pause=0.005)
             for p in producers:
-                p.wait(120)
+                p.wait(900)  # generous: a loaded machine (load 40 here at times) slows the senders a lot
             produced_errors = sum(1 for p in producers if p.returncode != 0)
-            _wait(lambda: len(_read(results)) >= 1000, 120, worker)
+            _wait(lambda: len(_read(results)) >= 1000, 600, worker)
             rows = _read(results)
             ids = [r[0] for r in rows]
             out["1000 from 4 producers: delivered"] = len(set(ids))
@@ -267,7 +270,7 @@ def measure(name: str, base: str, out: dict) -> dict:
         # 3. kill -9 mid-stream
         results, log = f"{folder}/kill.txt", f"{folder}/kill.log"
         for p in _producers(c, results, 1, 1000, sleep=0.005):
-            p.wait(120)
+            p.wait(900)
         worker = _worker(c, results, log)
         _wait(lambda: len(_read(results)) >= 300, 120, worker)
         _stop(worker, signal.SIGKILL)
