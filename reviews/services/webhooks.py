@@ -391,9 +391,14 @@ class _RedisGate(_Gate):
     KEY = "moderation:webhook-relay-kick"
 
     def __init__(self, url: str) -> None:
-        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        from moderation_site.broker import redis_client
+
+        # No retries: a broker that is down is handled by kick() at once (redis-py's default retries with
+        # backoff cost seconds a commit).
+        self.client = redis_client(url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0))
 
     def acquire(self) -> bool:
         return bool(self.client.set(self.KEY, b"1", nx=True, ex=self.TTL))
@@ -402,40 +407,12 @@ class _RedisGate(_Gate):
         self.client.delete(self.KEY)
 
 
-class _FileGate(_Gate):
-    """For the embedded filesystem broker: O_EXCL creation is atomic across the web and worker processes."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def acquire(self) -> bool:
-        for _ in (1, 2):
-            try:
-                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-                return True
-            except FileExistsError:
-                try:
-                    if time.time() - os.stat(self.path).st_mtime < self.TTL:
-                        return False
-                    os.unlink(self.path)  # expired: the kick it stood for was lost
-                except FileNotFoundError:
-                    pass
-        return False
-
-    def release(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
-
-
 @cache
 def _gate_for(broker_url: str, eager: bool) -> _Gate:
     if eager:
         return _Gate()  # eager runs relay inline; there is no queue to flood
-    if broker_url.startswith(("redis://", "rediss://")):
+    if broker_url.startswith(("redis://", "rediss://", "redis+socket://")):  # the last: the embedded broker
         return _RedisGate(broker_url)
-    if broker_url.startswith("filesystem://"):
-        return _FileGate(os.path.join(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"], "..",
-                                      "relay-kick"))
     return _Gate()
 
 
@@ -443,18 +420,32 @@ def _gate() -> _Gate:
     return _gate_for(settings.CELERY_BROKER_URL, bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)))
 
 
+_unreachable_logged_at = 0.0
+_unreachable_until = 0.0
+UNREACHABLE_PAUSE = 5.0  # after a failed kick, commits skip the kick this long instead of each trying again
+
+
 def kick() -> None:
     """Enqueue a relay run unless one is already queued. Never raises: with the broker or Redis down the
     events stay in the outbox and beat's periodic relay sends them once it is back."""
+    global _unreachable_logged_at, _unreachable_until
     from reviews.tasks import relay_events_task
 
+    if time.monotonic() < _unreachable_until:
+        return
     try:
         gate = _gate()
         if not gate.acquire():
             return
-    except Exception:  # noqa: BLE001 - the gate's Redis being down must not fail a committed write.
-        log.warning("webhook relay gate unavailable; enqueueing anyway", exc_info=True)
-        gate = _Gate()
+    except Exception as exc:  # noqa: BLE001 - the broker being down must not fail (or stall) a committed write.
+        # The gate lives in the broker's own Redis, so an enqueue would fail too, after kombu's retries (seconds
+        # a commit): e.g. `manage.py seed_demo` before `serve` has started the embedded broker. One line a minute.
+        _unreachable_until = time.monotonic() + UNREACHABLE_PAUSE
+        if time.monotonic() - _unreachable_logged_at > 60:
+            _unreachable_logged_at = time.monotonic()
+            log.warning("webhook relay not kicked: the broker is unreachable (%s); beat relays the outbox once "
+                        "it is back", exc)
+        return
     try:
         relay_events_task.delay()
     except Exception:  # noqa: BLE001 - as above: beat relays what is left.

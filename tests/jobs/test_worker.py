@@ -1,4 +1,4 @@
-"""Against a real worker process and the configured broker (filesystem locally, Redis in CI)."""
+"""Against a real worker process and the configured broker (the embedded Redis locally, Redis in CI)."""
 
 import signal
 import time

@@ -1,8 +1,9 @@
 """Start a real `celery worker` against the database and broker this process uses (integration tests, bench).
 
 The worker gets the test database's own name (pytest-django's `test_...` database, or its SQLite file), the
-broker in use (Redis when CELERY_BROKER_URL says so, as in CI; else a filesystem broker in a private folder)
-and a queue of its own, so parallel runs sharing one Redis never take each other's messages.
+broker in use (Redis when CELERY_BROKER_URL says so, as in CI; else the embedded broker, a private redis-server
+on a socket in the test's folder, as `make run` starts one) and a queue of its own, so parallel runs sharing one
+Redis never take each other's messages.
 """
 
 from __future__ import annotations
@@ -34,17 +35,17 @@ def shared_broker(var_dir: str) -> Iterator[dict[str, str]]:
     """Point this process's Celery (not eager) at the broker and queue a worker will use; yields its env."""
     from django.conf import settings
 
+    from moderation_site import broker as embedded
     from moderation_site.celery import app
 
-    broker = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
+    broker = os.environ.get("CELERY_BROKER_URL") or embedded.embedded_url(var_dir)
     options: dict = {}
-    if broker.startswith("filesystem://"):
-        for sub in ("out", "processed", "control"):
-            os.makedirs(os.path.join(var_dir, "celery", sub), exist_ok=True)
-        options = {"data_folder_in": f"{var_dir}/celery/out", "data_folder_out": f"{var_dir}/celery/out",
-                   "processed_folder": f"{var_dir}/celery/processed", "store_processed": False,
-                   "control_folder": f"{var_dir}/celery/control",
-                   "polling_interval": 0.1}
+    server = None
+    if embedded.is_embedded(broker):
+        server = embedded.start(broker, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not embedded.wait_ready(broker, server):
+            server.kill()
+            raise RuntimeError(f"the embedded redis-server did not start on {broker}")
     queue = f"jobs-{os.getpid()}-{time.monotonic_ns()}"
     saved = {name: getattr(settings, name, None) for name in
              ("CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OPTIONS", "CELERY_TASK_ALWAYS_EAGER")}
@@ -62,6 +63,13 @@ def shared_broker(var_dir: str) -> Iterator[dict[str, str]]:
             setattr(settings, name, value)
         app.conf.update(saved_conf)
         _drop_pools(app)
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 def _drop_pools(app) -> None:
@@ -72,14 +80,15 @@ def _drop_pools(app) -> None:
     app.amqp.__dict__.pop("queues", None)
 
 
-def start_worker(env: dict[str, str], log_path: str, **extra: str) -> subprocess.Popen:
+def start_worker(env: dict[str, str], log_path: str, include: str = "", **extra: str) -> subprocess.Popen:
+    """`include`: a module of extra tasks for the worker to load (e.g. tests.jobs.probe)."""
     full = {**os.environ, "DJANGO_SETTINGS_MODULE": "moderation_site.settings.local", "DEBUG": "false",
             "MODERATION_WEBHOOK_ALLOW_PRIVATE": "true", "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1",
             "LOG_LEVEL": "WARNING", **env, **extra}
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "moderation_site", "worker", "-c", "2", "--loglevel", "INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", env["CELERY_QUEUE"],
-         "-n", f"jobs-{os.getpid()}-{time.monotonic_ns()}@%h"],
+         "-n", f"jobs-{os.getpid()}-{time.monotonic_ns()}@%h", *(["--include", include] if include else [])],
         cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"), start_new_session=True,
     )
 
