@@ -12,7 +12,7 @@ A job kind says which list in `params` it works through, what one chunk does and
   on the Task lock instead of doing a chunk twice. The last step (`finish`, e.g. the bulk log entry) commits
   with the status `completed`, so it happens once.
 - **A dead worker's task resumes.** A worker killed outright (SIGKILL, OOM, host loss) may never have its
-  message redelivered (the filesystem broker has no unacked state, Redis only after its visibility timeout):
+  message redelivered (Redis redelivers an unacked message only after its visibility timeout):
   `resume_stale_tasks` re-enqueues pending or running tasks of every kind whose progress has not moved for
   MODERATION_TASK_STALE_SECONDS. Enqueueing a task that is in fact still running is harmless: runs take turns.
 """
