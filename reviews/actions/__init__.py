@@ -5,6 +5,7 @@ what it changes, returns early when the target state already holds, writes the M
 same transaction, and records its events in the outbox (delivered after commit).
 """
 
+from .appeals import create_appeal, decide_appeal
 from .bans import ban_user, expire_ban, unban_user
 from .blocks import block_user, unblock_user
 from .bulk_users import BulkOutcome, deactivate_users, reactivate_users
@@ -57,6 +58,8 @@ from .unflag import unflag_content
 from .users import deactivate_user, ensure_user, partial_update_user, reactivate_user, upsert_user
 
 __all__ = [
+    "create_appeal",
+    "decide_appeal",
     "ban_from_future_channels",
     "lift_future_channel_bans",
     "mute_channel",

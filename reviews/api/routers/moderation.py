@@ -496,6 +496,7 @@ class SubmitActionBody(Body):
     escalate: dict[str, Any] | None = None
     custom: dict[str, Any] | None = None
     flag: dict[str, Any] | None = None
+    reject_appeal: dict[str, Any] | None = None
 
 
 def _item_user(item: ReviewQueueItem | None, explicit: str | None, field: str) -> EndUser:
@@ -623,8 +624,7 @@ HANDLERS: dict[str, Callable[[Ctx], Any]] = {
                                                 options=c["payload"].options),
     "flag": _do_flag,
 }
-UNSUPPORTED = {"unmask": "we keep no masked content", "bypass": "there is no bypass list here",
-               "reject_appeal": "appeals are not part of this service"}
+UNSUPPORTED = {"unmask": "we keep no masked content", "bypass": "there is no bypass list here"}
 
 
 @router.post("/moderation/submit_action", summary="submit_action: one moderation decision on a queue item")
@@ -632,6 +632,10 @@ def submit_action(request: HttpRequest, data: SubmitActionBody) -> dict:
     caller = request.auth
     caller.require_moderator("submit_action")
     action = data.action_type
+    if data.appeal_id or action == "reject_appeal":  # deciding an appeal: its own module
+        from .appeals import submit_appeal_action
+
+        return submit_appeal_action(request, data)
     if action in UNSUPPORTED:
         raise ModerationError.invalid("action_type", f"{action} is not supported: {UNSUPPORTED[action]}")
     if action not in HANDLERS:
