@@ -51,7 +51,8 @@ def appeal_filter(data: dict | None, *, user_id: str | None = None) -> AppealFil
 
 def with_logs(appeals: list[Appeal]) -> list[Appeal]:
     """Attach `decision_entry` (the contested decision's log entry), `entries` (the appeal's own: filed and
-    decided) and `item_entries` (the appealed item's recent log): three queries, any page size."""
+    decided), `item_entries` (the appealed item's recent log) and `log` (all of them, oldest first, each once):
+    three queries, any page size."""
     decision_ids = {a.decision_log_id for a in appeals if a.decision_log_id}
     decisions = {e.pk: e for e in ModerationLog.objects.filter(pk__in=decision_ids)}
     ids = [str(a.pk) for a in appeals]
@@ -63,4 +64,19 @@ def with_logs(appeals: list[Appeal]) -> list[Appeal]:
         appeal.decision_entry = decisions.get(appeal.decision_log_id)
         appeal.entries = own.get(str(appeal.pk), [])
         appeal.item_entries = by_item.get(appeal.item_id, [])
+        merged = {e.pk: e for e in appeal.item_entries}
+        for entry in [appeal.decision_entry, *appeal.entries]:
+            if entry is not None:
+                merged.setdefault(entry.pk, entry)
+        appeal.log = [merged[pk] for pk in sorted(merged)]  # oldest first, each entry once
     return appeals
+
+
+def of_item(item_id) -> list[Appeal]:
+    """The appeals of one queue item's decision (for the item page), newest first."""
+    return list(Appeal.objects.filter(item_id=item_id).select_related("decided_by").order_by("-created_at")[:20])
+
+
+def of_user(user_id: str) -> list[Appeal]:
+    """One user's appeals (for the user page), newest first."""
+    return list(Appeal.objects.filter(user_id=user_id).select_related("decided_by").order_by("-created_at")[:20])

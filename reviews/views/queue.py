@@ -17,6 +17,7 @@ from reviews import actions
 from reviews.errors import ModerationError
 from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, first_error
 from reviews.models import EntityType, ReviewQueueItem
+from reviews.selectors import appeals as appeal_selectors
 from reviews.selectors.pagination import Page
 from reviews.selectors.queue import (
     SORT_LABELS,
@@ -127,7 +128,7 @@ def changes(request):
 
 def _item_context(request, item: ReviewQueueItem) -> dict:
     return {
-        "item": decorate([item])[0], **item_drawer(item),
+        "item": decorate([item])[0], **item_drawer(item), "appeals": appeal_selectors.of_item(item.pk),
         "action_choices": ACTION_CHOICES, "timeouts": TIMEOUT_PRESETS, "now": timezone.now(),
         **_row_context(request),
     }

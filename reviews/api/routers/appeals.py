@@ -43,12 +43,7 @@ def appeal_items(appeals: list[Appeal]) -> list[dict[str, Any]]:
     out = []
     for appeal in appeals:
         data = appeal_payload(appeal)
-        entries = {e.pk: e for e in appeal.item_entries}
-        if appeal.decision_entry is not None:
-            entries.setdefault(appeal.decision_entry.pk, appeal.decision_entry)
-        for entry in appeal.entries:
-            entries.setdefault(entry.pk, entry)
-        data["actions"] = [wire.action_log(entries[k]) for k in sorted(entries)]
+        data["actions"] = [wire.action_log(e) for e in appeal.log]
         data["original_moderation_action"] = (wire.action_log(appeal.decision_entry)
                                               if appeal.decision_entry is not None else None)
         decided = [e for e in appeal.entries if e.action != "appeal"]
