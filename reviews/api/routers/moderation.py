@@ -421,12 +421,14 @@ class BanPayload(Body):
     channel_cid: str | None = None
     delete_messages: str | None = None
     target_user_id: str | None = None
+    ban_from_future_channels: bool | None = None
 
 
 class UnbanPayload(Body):
     target_user_id: str | None = None
     channel_cid: str | None = None
     decision_reason: str | None = None
+    remove_future_channels_ban: bool | None = None
 
 
 class DeletePayload(Body):
@@ -435,6 +437,8 @@ class DeletePayload(Body):
     hard_delete: bool | None = None
     reason: str | None = None
     mark_messages_deleted: bool | None = None
+    delete_conversation_channels: bool | None = None
+    delete_feeds_content: bool | None = None
 
 
 class DeleteUserMessagesPayload(Body):
@@ -451,6 +455,11 @@ class DecisionPayload(Body):
     reason: str | None = None
 
 
+class MarkReviewedPayload(DecisionPayload):
+    content_to_mark_as_reviewed_limit: int | None = None
+    disable_marking_content_as_reviewed: bool | None = None
+
+
 class EscalatePayload(Body):
     reason: str | None = None
     priority: str | None = None
@@ -465,7 +474,7 @@ class CustomPayload(Body):
 PAYLOADS: dict[str, type[Body]] = {
     "ban": BanPayload, "unban": UnbanPayload, "delete_message": DeletePayload, "delete_activity": DeletePayload,
     "delete_comment": DeletePayload, "delete_reaction": DeletePayload, "delete_user": DeletePayload,
-    "delete_user_messages": DeleteUserMessagesPayload, "mark_reviewed": DecisionPayload,
+    "delete_user_messages": DeleteUserMessagesPayload, "mark_reviewed": MarkReviewedPayload,
     "restore": DecisionPayload, "unblock": DecisionPayload, "block": DecisionPayload,
     "shadow_block": DecisionPayload, "escalate": EscalatePayload, "custom": CustomPayload, "flag": FlagBody,
     "de_escalate": DecisionPayload, "kick_user": DecisionPayload, "end_call": DecisionPayload,
@@ -534,6 +543,12 @@ def _do_ban(c: Ctx) -> None:
     channel = p.channel_cid or (c["item"].channel_cid if p.channel_ban_only and c["item"] else None) or None
     actions.ban_user(target=target, actor=c["actor"], channel_cid=channel, reason=p.reason or "",
                      timeout_minutes=p.timeout, shadow=bool(p.shadow), ip_ban=bool(p.ip_ban), item=c["item"])
+    if p.ban_from_future_channels:
+        if c["actor"] is None:
+            raise ModerationError.invalid("ban.ban_from_future_channels", "needs user_id: the user whose future "
+                                                                          "channels the ban covers")
+        actions.ban_from_future_channels(target=target, banned_by=c["actor"], actor=c["actor"], reason=p.reason or "",
+                                         timeout_minutes=p.timeout, shadow=bool(p.shadow))
     if p.delete_messages:
         decisions.delete_user_messages(target=target, actor=c["actor"], mode=p.delete_messages, item=None,
                                        channel_cid=channel)
@@ -546,6 +561,8 @@ def _do_unban(c: Ctx) -> None:
     target = _item_user(c["item"], p.target_user_id, "unban.target_user_id")
     actions.unban_user(target=target, actor=c["actor"], channel_cid=p.channel_cid or None,
                        reason=p.decision_reason or "", item=c["item"])
+    if p.remove_future_channels_ban:
+        actions.lift_future_channel_bans(target=target, actor=c["actor"])
     if c["item"]:
         decisions.record_item_decision(item=c["item"], actor=c["actor"], action="unban")
 
@@ -563,7 +580,9 @@ def _do_delete_user(c: Ctx) -> None:
     explicit = p.entity_id if p.entity_type == EntityType.USER else None
     decisions.delete_user(target=_item_user(c["item"], explicit, "delete_user.entity_id"), actor=c["actor"],
                           item=c["item"], hard=bool(p.hard_delete),
-                          mark_messages_deleted=bool(p.mark_messages_deleted), reason=p.reason or "")
+                          mark_messages_deleted=bool(p.mark_messages_deleted), reason=p.reason or "",
+                          delete_conversation_channels=bool(p.delete_conversation_channels),
+                          delete_feeds_content=bool(p.delete_feeds_content))
 
 
 def _do_delete_user_messages(c: Ctx) -> None:
@@ -573,6 +592,33 @@ def _do_delete_user_messages(c: Ctx) -> None:
         target=_item_user(c["item"], explicit, "delete_user_messages.entity_id"), actor=c["actor"],
         mode=p.delete_messages, item=c["item"], channel_cid=p.channel_cid,
         delete_reactions=bool(p.delete_reactions), reason=p.reason or "")
+
+
+MARK_CONTENT_MAX = 1000
+
+
+def _do_mark_reviewed(c: Ctx) -> None:
+    """Mark the item reviewed; for a user item, `content_to_mark_as_reviewed_limit` also marks up to that many of
+    the user's pending content items (oldest first). Without it (or with `disable_marking_content_as_reviewed`)
+    only the item is marked."""
+    p: MarkReviewedPayload = c["payload"]
+    item, limit = c["item"], p.content_to_mark_as_reviewed_limit
+    where = "mark_reviewed.content_to_mark_as_reviewed_limit"
+    if limit is not None:
+        if p.disable_marking_content_as_reviewed and limit:
+            raise ModerationError.invalid(where, "contradicts disable_marking_content_as_reviewed; send one of them")
+        if not 0 <= limit <= MARK_CONTENT_MAX:
+            raise ModerationError.invalid(where, f"must be between 0 and {MARK_CONTENT_MAX}, got {limit}")
+        if limit and item.entity_type != EntityType.USER:
+            raise ModerationError.invalid(where, f"applies to a user's items ({EntityType.USER}); this item is "
+                                                 f"{item.entity_type}")
+    actions.mark_reviewed(item=item, actor=c["actor"], decision_reason=p.decision_reason or "")
+    if limit and not p.disable_marking_content_as_reviewed:
+        content = (ReviewQueueItem.objects.filter(entity_creator_id=item.entity_id,
+                                                  status=ReviewQueueItem.Status.PENDING)
+                   .exclude(entity_type=EntityType.USER).order_by("created_at", "id")[:limit])
+        for other in content:
+            actions.mark_reviewed(item=other, actor=c["actor"], decision_reason=p.decision_reason or "")
 
 
 def _do_kick(c: Ctx) -> None:
@@ -597,8 +643,7 @@ def _do_flag(c: Ctx) -> None:
 
 ContentState = ReviewQueueItem.ContentState
 HANDLERS: dict[str, Callable[[Ctx], Any]] = {
-    "mark_reviewed": lambda c: actions.mark_reviewed(item=c["item"], actor=c["actor"],
-                                                     decision_reason=c["payload"].decision_reason or ""),
+    "mark_reviewed": _do_mark_reviewed,
     "ban": _do_ban,
     "unban": _do_unban,
     "restore": lambda c: actions.restore_content(item=c["item"], actor=c["actor"],
