@@ -120,6 +120,9 @@ def undo_entry(*, entry: ModerationLog, actor: Actor) -> ModerationLog | None:
     entry = ModerationLog.objects.select_for_update(of=("self",)).select_related("item", "target_user").get(pk=entry.pk)
     if entry.action not in UNDOABLE:
         raise ModerationError.invalid("entry", f"a {entry.action!r} entry cannot be undone")
+    if (entry.custom or {}).get("external"):
+        raise ModerationError.invalid("entry", "this entry records an action taken elsewhere (insert_action_log); "
+                                               "undo it where it was taken")
     if entry.pk in undone_ids([entry.pk]):
         return None
     _apply_opposite(entry, actor)

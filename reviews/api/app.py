@@ -153,3 +153,6 @@ api.add_router("", app_settings.router)
 from .routers import appeals  # noqa: E402
 
 api.add_router("", appeals.router)
+from .routers import action_logs  # noqa: E402
+
+api.add_router("", action_logs.router)

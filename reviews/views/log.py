@@ -60,7 +60,8 @@ def log_list(request):
     undo_tasks = queue_bulk.undo_progress_for([e.pk for e in page.rows if e.action == queue_bulk.LOG_ACTION])
     for entry in page.rows:
         entry.undone = entry.pk in done_ids or entry.pk in undo_tasks
-        entry.undoable = (entry.action in UNDOABLE or entry.action == queue_bulk.LOG_ACTION) and not entry.undone
+        entry.undoable = ((entry.action in UNDOABLE or entry.action == queue_bulk.LOG_ACTION) and not entry.undone
+                          and not (entry.custom or {}).get("external"))
     context = {"page": page, "entries": page.rows, "filters": request.GET, "error": error, "role": role_of(request),
                "can_act": can_act(request), "more_query": query_without(request, "next"),
                "can_undo_matching": role_of(request) == ADMINS and bool(log_filter_data(request.GET)),

@@ -262,3 +262,4 @@ def submit_appeal_action(request: HttpRequest, data: Any) -> dict:
     if decided.warning:
         out["auto_restore_warning"] = decided.warning
     return out
+
