@@ -51,6 +51,7 @@ def test_ban_appeal_filed_read_and_accepted_with_unban(stream_client, user_clien
     assert item.attachments == ["https://example.com/proof.png"]
     assert item.original_moderation_action.type == "ban" and item.original_moderation_action.reason == "spam"
     assert item.user.id == "alice"
+    assert [a.type for a in item.actions] == ["ban", "appeal"]
 
     done = stream_client.moderation.bulk_action_appeals(
         action_type="unban", appeal_ids=[appeal_id], user_id="mod",
@@ -87,8 +88,13 @@ def test_content_appeal_restored_or_rejected_through_submit_action(stream_client
     actions.set_content_state(item=blocked, actor=mod, state=ReviewQueueItem.ContentState.BLOCKED, reason="nsfw")
     client = user_client("alice").moderation
 
+    actions.flag_content(reporter=EndUserFactory(id="snitch"), entity_type=EntityType.MESSAGE, entity_id="m1",
+                         entity_creator=alice, actor=None, reason="rude")
     first = client.appeal(appeal_reason="it was a joke", entity_id="m1", entity_type=EntityType.MESSAGE,
                           review_queue_item_id=str(removed.pk)).data.appeal_id
+    # The appellant sees the decision and their appeal, never who reported them.
+    mine = client.get_appeal(first).data.item
+    assert [a.type for a in mine.actions] == ["delete_message", "appeal"] and "snitch" not in str(mine.to_dict())
     second = client.appeal(appeal_reason="art", entity_id="m2", entity_type=EntityType.MESSAGE).data.appeal_id
 
     # Someone else's content: 403; a decision never made: 400, each naming why.
@@ -117,7 +123,7 @@ def test_content_appeal_restored_or_rejected_through_submit_action(stream_client
     assert got.data.appeal_item.entity_content.texts == ["hello"]
     removed.refresh_from_db()
     assert removed.content_state == ""
-    assert [a.type for a in got.data.appeal_item.actions] == ["delete_message", "appeal", "restore",
+    assert [a.type for a in got.data.appeal_item.actions] == ["delete_message", "flag", "appeal", "restore",
                                                               "appeal_accepted"]
 
     with pytest.raises(StreamApiException) as exc:  # rejecting needs a reason

@@ -34,16 +34,18 @@ def _uuid(value: Any, field: str) -> uuid.UUID:
         raise ModerationError.invalid(field, f"{value!r} is not an appeal id (a UUID)") from None
 
 
-def appeal_items(appeals: list[Appeal]) -> list[dict[str, Any]]:
+def appeal_items(appeals: list[Appeal], *, moderator: bool = True) -> list[dict[str, Any]]:
     """AppealItemResponse for a page of appeals: the appeal, the contested decision
     (`original_moderation_action`), how it was decided (`moderation_action`), the log of its item and the
-    content (`entity_content`). A fixed number of queries, any page size."""
+    content (`entity_content`). A fixed number of queries, any page size. The appellant (`moderator=False`)
+    sees only the decision and their appeal's entries in `actions`: the item's log names who reported them."""
     with_logs(appeals)
     states = user_states([a.user for a in appeals], with_mutes=False)
     out = []
     for appeal in appeals:
         data = appeal_payload(appeal)
-        data["actions"] = [wire.action_log(e) for e in appeal.log]
+        shown = appeal.log if moderator else [e for e in [appeal.decision_entry, *appeal.entries] if e is not None]
+        data["actions"] = [wire.action_log(e) for e in shown]
         data["original_moderation_action"] = (wire.action_log(appeal.decision_entry)
                                               if appeal.decision_entry is not None else None)
         decided = [e for e in appeal.entries if e.action != "appeal"]
@@ -105,7 +107,7 @@ def _visible(request: HttpRequest, appeal: Appeal) -> Appeal:
 
 @router.get("/moderation/appeal/{id}", summary="get_appeal (moderators; a user token: its own)")
 def get_appeal(request: HttpRequest, id: str) -> dict:
-    return {"item": appeal_items([_visible(request, _load(id))])[0]}
+    return {"item": appeal_items([_visible(request, _load(id))], moderator=request.auth.is_moderator)[0]}
 
 
 # --- query_appeals ------------------------------------------------------------------------------------------
@@ -152,7 +154,7 @@ def query_appeals(request: HttpRequest, data: ListQuery) -> dict:
     qs = filtered(appeal_filter(appeal_filter_data(data.filter), user_id=own), "filter")
     page = keyset_page(qs, APPEAL_SORTS[(field, direction)], limit=page_limit(data.limit), next_cursor=data.next,
                        prev_cursor=data.prev)
-    return {"items": appeal_items(page.rows), "next": page.next, "prev": page.prev}
+    return {"items": appeal_items(page.rows, moderator=own is None), "next": page.next, "prev": page.prev}
 
 
 # --- deciding: bulk_action_appeals and submit_action --------------------------------------------------------
