@@ -19,6 +19,7 @@ from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.models import (
     ApiKey,
+    Appeal,
     Ban,
     Blocklist,
     Call,
@@ -261,6 +262,28 @@ class ModerationLogAdmin(LargeTableAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the audit log is append-only
+
+
+@admin.register(Appeal)
+class AppealAdmin(LargeTableAdmin):
+    """Read-only: appeals are filed through the API and decided in the dashboard's Appeals inbox or the API,
+    through reviews/actions/appeals.py."""
+
+    list_display = ("created_at", "user", "decision", "entity_type", "entity_id", "status", "decided_by")
+    list_filter = ("status", "decision", "created_at")
+    search_fields = ("=user__id", "=entity_id", "=decided_by__id")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("user", "ban", "item", "decided_by")
+    list_select_related = ("user", "decided_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a decided appeal is part of the record (DSA); users' deletion cascades instead
 
 
 class _ActionForm(forms.ModelForm):

@@ -193,3 +193,26 @@ def member_responses(members: Iterable[CallMember]) -> list[dict[str, Any]]:
         }
         for m in members
     ]
+
+
+def appeal(appeal) -> dict[str, Any]:
+    """AppealItemResponse's own fields (events carry these; the API adds the decision, its log and the content)."""
+    item = appeal.item if appeal.item_id else None
+    return {
+        "id": str(appeal.id),
+        "appeal_reason": appeal.appeal_reason,
+        "attachments": list(appeal.attachments or []),
+        "entity_type": appeal.entity_type,
+        "entity_id": appeal.entity_id,
+        "status": appeal.status,
+        "decision_reason": appeal.decision_reason or None,
+        "review_queue_item_id": str(appeal.item_id) if appeal.item_id else None,
+        "channel_cid": (item.channel_cid or None) if item else None,
+        "config_key": (item.config_key or None) if item else None,
+        "recommended_action": item.recommended_action if item else None,
+        "severity": item.severity if item else None,
+        "ai_text_severity": (item.severity_label if item.severity else None) if item else None,
+        "flag_labels": list(item.labels or []) if item else [],
+        "created_at": ts(appeal.created_at),
+        "updated_at": ts(appeal.updated_at),
+    }

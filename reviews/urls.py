@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
 from reviews.converters import StreamIdConverter
-from reviews.views import bans, calls, health, images, log, overview, policies, queue, tasks, users
+from reviews.views import appeals, bans, calls, health, images, log, overview, policies, queue, tasks, users
 
 register_converter(StreamIdConverter, "sid")
 
@@ -31,6 +31,8 @@ urlpatterns = [
     path("users/<sid:user_id>/", users.user_detail, name="user"),
     path("users/<sid:user_id>/act", users.user_act, name="user-act"),
     path("bans/", bans.ban_list, name="bans"),
+    path("appeals/", appeals.appeal_list, name="appeals"),
+    path("appeals/<uuid:pk>/decide", appeals.decide, name="appeal-decide"),
     path("bans/lift", bans.lift, name="bans-lift"),
     path("overview/", overview.overview, name="overview"),
     *policies.urlpatterns,

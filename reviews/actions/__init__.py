@@ -5,6 +5,7 @@ what it changes, returns early when the target state already holds, writes the M
 same transaction, and records its events in the outbox (delivered after commit).
 """
 
+from .appeals import create_appeal, decide_appeal
 from .bans import ban_user, expire_ban, unban_user
 from .blocks import block_user, unblock_user
 from .bulk_users import BulkOutcome, deactivate_users, reactivate_users
@@ -26,6 +27,7 @@ from .calls import (
 from .channel_mutes import mute_channel, unmute_channel
 from .decisions import custom_action, delete_user, delete_user_messages, record_item_decision
 from .expiry import expire_bans, expire_mutes
+from .external_log import insert_action_log
 from .future_bans import ban_from_future_channels, lift_future_channel_bans
 from .mutes import expire_mute, mute_user, unmute_user
 from .notes import add_note
@@ -59,6 +61,9 @@ from .unflag import unflag_content
 from .users import deactivate_user, ensure_user, partial_update_user, reactivate_user, upsert_user
 
 __all__ = [
+    "insert_action_log",
+    "create_appeal",
+    "decide_appeal",
     "ban_from_future_channels",
     "lift_future_channel_bans",
     "mute_channel",

@@ -43,10 +43,13 @@ def record_item_decision(*, item: ReviewQueueItem, actor: Actor, action: str) ->
 @transaction.atomic
 def delete_user(
     *, target: EndUser, actor: Actor, item: ReviewQueueItem | None = None, hard: bool = False,
-    mark_messages_deleted: bool = False, reason: str = "",
+    mark_messages_deleted: bool = False, reason: str = "", delete_conversation_channels: bool = False,
+    delete_feeds_content: bool = False,
 ) -> bool:
     """Mark the user deleted (their tokens keep working only for reads we do not gate; the app removes the
-    account on `user.deleted`). Idempotent: returns False, logging nothing, if already deleted."""
+    account on `user.deleted`). Idempotent: returns False, logging nothing, if already deleted. We host no
+    channels or feeds: `delete_conversation_channels` and `delete_feeds_content` are logged and announced in
+    `user.deleted` for the app to carry out, as `mark_messages_deleted` is."""
     target = lock_user(target)
     if target.deleted_at is not None:
         if item is not None:
@@ -55,9 +58,13 @@ def delete_user(
     target.deleted_at = timezone.now()
     target.save(update_fields=["deleted_at", "updated_at"])
     write_log(action="delete_user", actor=actor, target_user=target, item=item, reason=reason,
-              custom={"hard_delete": hard, "mark_messages_deleted": mark_messages_deleted})
+              custom={"hard_delete": hard, "mark_messages_deleted": mark_messages_deleted,
+                      "delete_conversation_channels": delete_conversation_channels,
+                      "delete_feeds_content": delete_feeds_content})
     events.record("user.deleted", user=payloads.user_common(target), hard_delete=hard,
-                  mark_messages_deleted=mark_messages_deleted)
+                  mark_messages_deleted=mark_messages_deleted,
+                  delete_conversation_channels=delete_conversation_channels,
+                  delete_feeds_content=delete_feeds_content)
     if item is not None:
         item = lock_item(item)
         _close(item, actor, "delete_user")

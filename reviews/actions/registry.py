@@ -81,11 +81,13 @@ class BanParams(Params):
     delete_messages: str | None = None
     delete_reactions: bool | None = None
     target_user_id: str | None = None
+    ban_from_future_channels: bool | None = None
 
 
 class UnbanParams(Params):
     target_user_id: str | None = None
     channel_cid: str | None = None
+    remove_future_channels_ban: bool | None = None
     shadow_only: bool | None = None  # Stream Chat's remove_shadow_ban: a regular ban stays
     decision_reason: str | None = None
 
@@ -96,6 +98,8 @@ class DeleteParams(Params):
     hard_delete: bool | None = None
     reason: str | None = None
     mark_messages_deleted: bool | None = None
+    delete_conversation_channels: bool | None = None
+    delete_feeds_content: bool | None = None
 
 
 class DeleteUserMessagesParams(Params):
@@ -105,6 +109,11 @@ class DeleteUserMessagesParams(Params):
     entity_id: str | None = None
     entity_type: str | None = None
     reason: str | None = None
+
+
+class MarkReviewedParams(DecisionParams):
+    content_to_mark_as_reviewed_limit: int | None = None
+    disable_marking_content_as_reviewed: bool | None = None
 
 
 class EscalateParams(Params):
@@ -210,6 +219,14 @@ def _ban(c: Ctx):
     ban = bans.ban_user(target=target, actor=c.actor, channel_cid=channel, reason=p.reason or "",
                         timeout_minutes=p.timeout, shadow=bool(p.shadow) or c.verb.name == "shadow_ban",
                         ip_ban=bool(p.ip_ban), item=c.item)
+    if p.ban_from_future_channels:
+        if c.actor is None:
+            raise ModerationError.invalid(f"{c.verb.name}.ban_from_future_channels",
+                                          "needs user_id: the user whose future channels the ban covers")
+        from .future_bans import ban_from_future_channels
+
+        ban_from_future_channels(target=target, banned_by=c.actor, actor=c.actor, reason=p.reason or "",
+                                 timeout_minutes=p.timeout, shadow=bool(p.shadow) or c.verb.name == "shadow_ban")
     if p.delete_messages:
         decisions.delete_user_messages(target=target, actor=c.actor, mode=p.delete_messages, channel_cid=channel,
                                        delete_reactions=bool(p.delete_reactions), reason=p.reason or "")
@@ -218,8 +235,14 @@ def _ban(c: Ctx):
 
 def _unban(c: Ctx):
     p: UnbanParams = c.params
-    return bans.unban_user(target=_target(c, p.target_user_id), actor=c.actor, channel_cid=p.channel_cid or None,
-                           reason=p.decision_reason or "", item=c.item, shadow_only=bool(p.shadow_only))
+    target = _target(c, p.target_user_id)
+    lifted = bans.unban_user(target=target, actor=c.actor, channel_cid=p.channel_cid or None,
+                             reason=p.decision_reason or "", item=c.item, shadow_only=bool(p.shadow_only))
+    if p.remove_future_channels_ban:
+        from .future_bans import lift_future_channel_bans
+
+        lift_future_channel_bans(target=target, actor=c.actor)
+    return lifted
 
 
 def _content(state: str) -> Callable[[Ctx], Any]:
@@ -238,7 +261,9 @@ def _delete_user(c: Ctx):
     p: DeleteParams = c.params
     return decisions.delete_user(target=_user_named_by_entity(c), actor=c.actor, item=c.item,
                                  hard=bool(p.hard_delete), mark_messages_deleted=bool(p.mark_messages_deleted),
-                                 reason=p.reason or "")
+                                 reason=p.reason or "",
+                                 delete_conversation_channels=bool(p.delete_conversation_channels),
+                                 delete_feeds_content=bool(p.delete_feeds_content))
 
 
 def _delete_user_messages(c: Ctx):
@@ -246,6 +271,34 @@ def _delete_user_messages(c: Ctx):
     return decisions.delete_user_messages(target=_user_named_by_entity(c), actor=c.actor, mode=p.delete_messages,
                                           item=c.item, channel_cid=p.channel_cid,
                                           delete_reactions=bool(p.delete_reactions), reason=p.reason or "")
+
+
+MARK_CONTENT_MAX = 1000
+
+
+def _mark_reviewed(c: Ctx):
+    """Mark the item reviewed; for a user item, `content_to_mark_as_reviewed_limit` also marks up to that many of
+    the user's pending content items (oldest first). Without it (or with `disable_marking_content_as_reviewed`)
+    only the item is marked."""
+    p: MarkReviewedParams = c.params
+    item, limit = c.item, p.content_to_mark_as_reviewed_limit
+    where = f"{c.verb.name}.content_to_mark_as_reviewed_limit"
+    if limit is not None:
+        if p.disable_marking_content_as_reviewed and limit:
+            raise ModerationError.invalid(where, "contradicts disable_marking_content_as_reviewed; send one of them")
+        if not 0 <= limit <= MARK_CONTENT_MAX:
+            raise ModerationError.invalid(where, f"must be between 0 and {MARK_CONTENT_MAX}, got {limit}")
+        if limit and item.entity_type != EntityType.USER:
+            raise ModerationError.invalid(where, f"applies to a user's items ({EntityType.USER}); this item is "
+                                                 f"{item.entity_type}")
+    done = queue.mark_reviewed(item=item, actor=c.actor, decision_reason=p.why())
+    if limit and not p.disable_marking_content_as_reviewed:
+        content = (ReviewQueueItem.objects.filter(entity_creator_id=item.entity_id,
+                                                  status=ReviewQueueItem.Status.PENDING)
+                   .exclude(entity_type=EntityType.USER).order_by("created_at", "id")[:limit])
+        for other in content:
+            queue.mark_reviewed(item=other, actor=c.actor, decision_reason=p.why())
+    return done
 
 
 def _kick(c: Ctx):
@@ -456,8 +509,7 @@ VERBS: tuple[Verb, ...] = (
          aliases=("deactivate",)),
     Verb("reactivate_user", "Reactivate", run=_reactivate, params=UserParams, undo=undo.undo_reactivate,
          opposite="deactivate_user", done="reactivated", faces=frozenset({USER, ADMIN}), aliases=("reactivate",)),
-    Verb("mark_reviewed", "Mark reviewed", run=lambda c: queue.mark_reviewed(item=c.item, actor=c.actor,
-                                                                             decision_reason=c.params.why()),
+    Verb("mark_reviewed", "Mark reviewed", run=_mark_reviewed, params=MarkReviewedParams,
          item=REVIEWED, needs_item=True, undo=undo.undo_mark_reviewed, opposite="reopen", key="a",
          short="Reviewed", done="reviewed", faces=DASHBOARD | {API, ADMIN}, offered=lambda s: not s.reviewed),
     Verb("flag", "Flag", kind=Kind.OWN, run=_flag, params=FlagParams, item=PENDING, faces=frozenset({API})),
@@ -494,6 +546,12 @@ VERBS: tuple[Verb, ...] = (
     Verb("call_verdict", "Call verdict", kind=Kind.SYSTEM, undo=undo.undo_call_verdict,
          opposite="call_verdict_reverted"),
     Verb("call_verdict_reverted", "Call verdict reverted"),
+    # Appeals (reviews/actions/appeals.py): a user's own appeal, and the moderator's answer to it (whose reversal
+    # is logged by the verb it applied).
+    Verb("appeal", "Appeal", kind=Kind.OWN),
+    Verb("appeal_accepted", "Accept the appeal", kind=Kind.RECORD),
+    Verb("appeal_rejected", "Reject the appeal", kind=Kind.RECORD),
+    Verb("appeal_reviewed", "Appeal reviewed", kind=Kind.RECORD),
 )
 BY_NAME: dict[str, Verb] = {v.name: v for v in VERBS}
 _ALIASES: dict[str, Verb] = {a: v for v in VERBS for a in v.aliases}

@@ -157,6 +157,9 @@ def undo_entry(*, entry: ModerationLog, actor: Actor) -> ModerationLog | None:
     verb = BY_NAME.get(entry.action)
     if verb is None or verb.undo is None:
         raise ModerationError.invalid("entry", f"a {entry.action!r} entry cannot be undone")
+    if (entry.custom or {}).get("external"):
+        raise ModerationError.invalid("entry", "this entry records an action taken elsewhere (insert_action_log); "
+                                               "undo it where it was taken")
     if not is_moderator_decision(entry.action, entry.actor_type):
         raise ModerationError.invalid("entry", f"entry {entry.pk} is not a moderator's decision "
                                                f"({entry.get_actor_type_display()}): only those are undone here")

@@ -218,3 +218,9 @@ api.add_router("", chat.router)
 from .routers import app_settings  # noqa: E402
 
 api.add_router("", app_settings.router)
+from .routers import appeals  # noqa: E402
+
+api.add_router("", appeals.router)
+from .routers import action_logs  # noqa: E402
+
+api.add_router("", action_logs.router)

@@ -1,3 +1,4 @@
+from .appeals import Appeal
 from .calls import Call, CallMember, PermissionRequest
 from .enforcement import Ban, ChannelMute, FutureChannelBan, Mute, UserBlock
 from .policy import Blocklist, ModerationConfig
@@ -6,6 +7,7 @@ from .system import ApiKey, ItemNote, ModerationLog, OutboxEvent, Task, WebhookD
 from .users import EndUser
 
 __all__ = [
+    "Appeal",
     "ApiKey",
     "Ban",
     "Blocklist",

@@ -88,7 +88,9 @@ def start_filtered_undo_task(*, filterset: ModerationLogFilter, actor: EndUser) 
     if not chosen:
         raise ModerationError.invalid("filters", "choose a moderator, an action or a date range first: "
                                                  "undoing the whole log is not offered")
-    candidates = list(filterset.qs.filter(action__in=UNDOABLE, actor_type__in=DECIDING).order_by("-created_at", "-id")
+    # Entries of actions taken elsewhere (insert_action_log) are never undone here.
+    candidates = list(filterset.qs.filter(action__in=UNDOABLE, actor_type__in=DECIDING)
+                      .exclude(custom__has_key="external").order_by("-created_at", "-id")
                       .values_list("id", flat=True)[:MAX_ITEMS + 1])
     if len(candidates) > MAX_ITEMS:
         raise ModerationError.invalid("filters", f"a bulk undo covers at most {MAX_ITEMS:,} entries; narrow the filter")

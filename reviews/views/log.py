@@ -65,7 +65,8 @@ def log_list(request):
         entry.by = registry.made_by(entry.action, entry.actor_type)
         entry.undone = entry.pk in done_ids or entry.pk in undo_tasks
         entry.undoable = registry.is_moderator_decision(entry.action, entry.actor_type) and not entry.undone and \
-            (entry.action in registry.UNDOABLE or entry.action == queue_bulk.LOG_ACTION)
+            (entry.action in registry.UNDOABLE or entry.action == queue_bulk.LOG_ACTION) and \
+            not (entry.custom or {}).get("external")
     context = {"page": page, "entries": page.rows, "filters": request.GET, "error": error, "role": role_of(request),
                "can_act": can_act(request), "more_query": query_without(request, "next"),
                "can_undo_matching": role_of(request) == ADMINS and bool(log_filter_data(request.GET)),

@@ -18,6 +18,7 @@ from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, first_error
 from reviews.models import EntityType, ReviewQueueItem
+from reviews.selectors import appeals as appeal_selectors
 from reviews.selectors.pagination import Page
 from reviews.selectors.queue import (
     SORT_LABELS,
@@ -136,6 +137,7 @@ def _item_context(request, item: ReviewQueueItem) -> dict:
     drawer = item_drawer(item)
     return {
         "item": decorate([item])[0], **drawer, "media": media_context(item, drawer["flags"]),
+        "appeals": appeal_selectors.of_item(item.pk),
         "action_choices": ACTION_CHOICES, "timeouts": TIMEOUT_PRESETS, "now": timezone.now(),
         **_row_context(request),
     }

@@ -12,6 +12,7 @@ from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.forms import TIMEOUT_PRESETS, IdsForm, UserActionForm, first_error
 from reviews.models import EndUser
+from reviews.selectors import appeals as appeal_selectors
 from reviews.selectors.pagination import SortKey
 from reviews.selectors.users import UserFilter, bans_in_force_by_user, enforcement_of, user_page
 from reviews.services.bulk import start_user_task
@@ -45,7 +46,7 @@ def _user_context(request, user: EndUser) -> dict:
 @page_view()
 def user_detail(request, user_id):
     user = get_object_or_404(EndUser, pk=user_id)
-    context = {**_user_context(request, user), **user_page(user)}
+    context = {**_user_context(request, user), **user_page(user), "appeals": appeal_selectors.of_user(user.pk)}
     return render(request, "reviews/user.html", context)
 
 

@@ -412,10 +412,10 @@ def get_review_queue_item(request: HttpRequest, item_id: str) -> dict:
 SubmitActionBody = create_model(
     "SubmitActionBody", __base__=Body, action_type=(str, ...), item_id=(str | None, None),
     appeal_id=(str | None, None), user_id=(str | None, None), user=(UserRequest | None, None),
+    reject_appeal=(dict[str, Any] | None, None),  # deciding an appeal (routers/appeals.py)
     **{v.name: (dict[str, Any] | None, None) for v in registry.offered_on(registry.Face.API)},
 )
-UNSUPPORTED = {"unmask": "we keep no masked content", "bypass": "there is no bypass list here",
-               "reject_appeal": "appeals are not part of this service"}
+UNSUPPORTED = {"unmask": "we keep no masked content", "bypass": "there is no bypass list here"}
 
 
 def overrides_claims(request: HttpRequest) -> bool:
@@ -430,6 +430,10 @@ def submit_action(request: HttpRequest, data: SubmitActionBody) -> dict:
     caller = request.auth
     caller.require_moderator("submit_action")
     action = data.action_type
+    if data.appeal_id or action == "reject_appeal":  # deciding an appeal: its own module
+        from .appeals import submit_appeal_action
+
+        return submit_appeal_action(request, data)
     if action in UNSUPPORTED:
         raise ModerationError.invalid("action_type", f"{action} is not supported: {UNSUPPORTED[action]}")
     verb = registry.get(action, face=registry.Face.API)
