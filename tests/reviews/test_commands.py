@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -28,7 +29,7 @@ def test_seed_demo_images_are_served_offline_by_the_image_proxy(client, settings
     call_command("seed_demo", users=40, items=120)
     with_images = [item for item in ReviewQueueItem.objects.filter(has_image=True) if item.images]
     assert with_images and all(src.startswith("data:image/png;base64,") for i in with_images for src in i.images)
-    client.login(username="viewer", password="viewer")
+    client.force_login(User.objects.get(username="viewer"))
     response = client.get(reverse("reviews:item-image", args=[with_images[0].pk, 1]))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
 
