@@ -150,3 +150,6 @@ api.add_router("", chat.router)
 from .routers import app_settings  # noqa: E402
 
 api.add_router("", app_settings.router)
+from .routers import queues  # noqa: E402
+
+api.add_router("", queues.router)

@@ -1,4 +1,5 @@
 from .calls import Call, CallMember, PermissionRequest
+from .custom_queues import CustomQueue
 from .enforcement import Ban, ChannelMute, FutureChannelBan, Mute, UserBlock
 from .policy import Blocklist, ModerationConfig
 from .queue import EntityType, Flag, ReviewQueueItem, Severity
@@ -12,6 +13,7 @@ __all__ = [
     "Call",
     "CallMember",
     "ChannelMute",
+    "CustomQueue",
     "EndUser",
     "EntityType",
     "Flag",
