@@ -2,30 +2,63 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
+from reviews.errors import ModerationError
 from reviews.models import CustomQueue, EndUser, ReviewQueueItem
 
-from .queue import bounded_count, queue_filter
+from .queue import ReviewQueueFilter, base_queryset, bounded_count, queue_filter
 
 DEPTH_BOUND = 1000
 
 
 def queue_items(queue: CustomQueue) -> QuerySet[ReviewQueueItem]:
-    """The items a queue's saved filter selects (every status, as `query_review_queue` would list them).
-    The saved filter is Stream's filter object; it is translated by the same code as `query_review_queue`'s
-    (validated when the queue was saved). That parser lives with the API's request parsing, hence the import
-    here rather than at module level."""
-    from reviews.api.routers.moderation import translate_queue_filter
-
-    data, extra = translate_queue_filter(queue.filters)
+    """The items a queue's saved filter selects (every status, as `query_review_queue` would list them)."""
+    data, extra, _ = _parse(queue)
     filterset = queue_filter(data, with_people=False)
     if not filterset.is_valid():  # saved before a filter changed meaning: show nothing rather than everything
         return ReviewQueueItem.objects.none()
     return filterset.qs.filter(extra)
+
+
+def _parse(queue: CustomQueue):
+    """The saved filter is Stream's filter object, translated by the same code as `query_review_queue`'s (it was
+    validated when the queue was saved). That parser lives with the API's request parsing, hence this one
+    import of reviews.api outside it, inside the function (moving the parser out is a follow-up)."""
+    from reviews.api.routers.moderation import QUEUE_SORTS, translate_queue_filter
+
+    data, extra = translate_queue_filter(queue.filters)
+    sort = None
+    if queue.sort:
+        first = queue.sort[0]
+        sort = QUEUE_SORTS.get((first.get("field"), first.get("direction", 1)))
+    return data, extra, sort
+
+
+def scoped_filterset(data, *, with_people: bool = True) -> tuple[ReviewQueueFilter, CustomQueue | None, str | None]:
+    """The dashboard's filterset for GET/POST `data`; with `cq=<queue id>` it is narrowed to that custom queue
+    (the queue's conditions replace the form's for the fields it sets) -> (filterset, queue, queue's sort).
+    The narrowing is in the filterset's base queryset, so claims and bulk decisions over "every item matching"
+    stay inside the queue too. An unknown queue is a ModerationError."""
+    queue_id = data.get("cq") if data else None
+    if not queue_id:
+        return queue_filter(data, with_people=with_people), None, None
+    try:
+        queue = CustomQueue.objects.filter(pk=uuid.UUID(str(queue_id))).first()
+    except ValueError:
+        queue = None
+    if queue is None:
+        raise ModerationError.not_found("queue", str(queue_id))
+    queue_data, extra, sort = _parse(queue)
+    merged = data.copy()
+    for key, value in queue_data.items():
+        merged[key] = value
+    qs = (base_queryset() if with_people else ReviewQueueItem.objects.all()).filter(extra)
+    return ReviewQueueFilter(data=merged, queryset=qs), queue, sort
 
 
 def item_count(queue: CustomQueue, bound: int = DEPTH_BOUND) -> tuple[int, bool]:

@@ -124,3 +124,44 @@ def test_assigned_queues_come_first(stream_client):
         queue_actions.assign_queue(queue_id=CustomQueue.objects.get(name="C").pk,
                                    assignees=[EndUserFactory(id="plain")], actor=None)
     assert ModerationLog.objects.filter(action="assign_queue").count() == 1
+
+
+def test_stats_only_counts_by_status_type_action_and_severity(stream_client, monkeypatch):
+    ReviewQueueItemFactory(severity=90, recommended_action="remove")
+    ReviewQueueItemFactory(severity=30, recommended_action="flag")
+    ReviewQueueItemFactory(severity=30, recommended_action="flag", status=ReviewQueueItem.Status.REVIEWED)
+    ReviewQueueItemFactory(entity_type="stream:user", entity_id="u1", severity=0)
+    ReviewQueueItemFactory(entity_type="stream:feeds:v2:activity", entity_id="a1", severity=100)
+    moderation = stream_client.moderation
+    response = moderation.query_review_queue(stats_only=True).data
+    stats = response.stats
+    assert response.items == [] and stats["bound"] == 1000
+
+    def counts(group):
+        assert all(v["exact"] and not v["estimated"] for v in group.values())
+        return {k: v["count"] for k, v in group.items() if v["count"]}
+
+    assert stats["total"] == {"count": 5, "exact": True, "estimated": False}
+    assert counts(stats["status"]) == {"pending": 4, "reviewed": 1}
+    assert counts(stats["entity_type"]) == {"stream:chat:v1:message": 3, "stream:user": 1, "other": 1}
+    assert counts(stats["recommended_action"]) == {"remove": 1, "flag": 4}  # flag is the default
+    assert counts(stats["severity"]) == {"high": 1, "low": 2, "none": 1, "critical": 1}
+    pending = moderation.query_review_queue(stats_only=True, filter={"status": "pending"}).data.stats
+    assert pending["total"]["count"] == 4 and pending["status"]["reviewed"]["count"] == 0
+    assert moderation.query_review_queue().data.stats == {}  # a page of items carries no stats
+
+
+def test_stats_bound_and_postgres_estimates(monkeypatch):
+    from django.db import connection
+
+    from reviews.selectors import queue_stats
+
+    for i in range(4):
+        ReviewQueueItemFactory(entity_id=f"s{i}")
+    monkeypatch.setattr(queue_stats, "BOUND", 2)
+    total = queue_stats.queue_stats(ReviewQueueItem.objects.all())["total"]
+    assert total == {"count": 2, "exact": False, "estimated": False}
+    if connection.vendor == "postgresql":
+        monkeypatch.setattr(queue_stats, "COST_LIMIT", -1.0)  # every count "would scan": the planner estimates
+        total = queue_stats.queue_stats(ReviewQueueItem.objects.all())["total"]
+        assert total["estimated"] and not total["exact"] and total["count"] >= 0

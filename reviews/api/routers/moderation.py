@@ -21,6 +21,7 @@ from reviews.selectors import item_details
 from reviews.selectors.logs import LOG_SORTS, flag_filter, log_filter
 from reviews.selectors.pagination import keyset_page
 from reviews.selectors.queue import SORTS, in_sort_order, queue_filter
+from reviews.selectors.queue_stats import queue_stats
 from reviews.selectors.users import user_states
 
 from .. import queue_scope, ratelimit, wire
@@ -379,8 +380,8 @@ def query_review_queue(request: HttpRequest, data: QueryReviewQueueBody) -> dict
     # The wire item names its creator by id only: join just the claim holder (shown as `assigned_to`).
     qs = filtered(filterset, "filter").filter(extra).select_related(None).select_related("locked_by")
     response: dict[str, Any] = {"action_config": {}, "stats": {}}
-    if data.stats_only:
-        return {**response, "items": []}
+    if data.stats_only:  # bounded counts (reviews/selectors/queue_stats.py); a page of items carries none
+        return {**response, "items": [], "stats": queue_stats(qs)}
     if data.lock_items:
         holder = caller.acting_user(_user_id_of(data.user_id, data.user), "user_id")
         if holder is None:
