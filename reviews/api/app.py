@@ -153,3 +153,6 @@ api.add_router("", app_settings.router)
 from .routers import queues  # noqa: E402
 
 api.add_router("", queues.router)
+from .routers import analysis  # noqa: E402
+
+api.add_router("", analysis.router)
