@@ -156,3 +156,6 @@ api.add_router("", queues.router)
 from .routers import analysis  # noqa: E402
 
 api.add_router("", analysis.router)
+from .routers import blocklist_import  # noqa: E402
+
+api.add_router("", blocklist_import.router)
