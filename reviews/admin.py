@@ -294,7 +294,8 @@ class ModerationConfigAdmin(admin.ModelAdmin):
 class BlocklistForm(_ActionForm):
     class Meta:
         model = Blocklist
-        fields = ["name", "team", "type", "words", "is_leet_check_enabled", "is_plural_check_enabled"]
+        fields = ["name", "team", "type", "words", "is_leet_check_enabled", "is_plural_check_enabled",
+                  "is_substring_matching_enabled"]
 
     def clean(self):
         data = super().clean()
@@ -322,7 +323,8 @@ class BlocklistAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         flags = {"is_leet_check_enabled": obj.is_leet_check_enabled,
-                 "is_plural_check_enabled": obj.is_plural_check_enabled}
+                 "is_plural_check_enabled": obj.is_plural_check_enabled,
+                 "is_substring_matching_enabled": obj.is_substring_matching_enabled}
         if change:
             saved = actions.update_blocklist(name=obj.name, team=obj.team, words=obj.words,
                                              actor=identity_for(request.user), **flags)

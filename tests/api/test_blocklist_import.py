@@ -41,3 +41,30 @@ def test_unknown_blocklist_is_404(stream_client):
     with pytest.raises(StreamApiException) as info:
         stream_client.import_block_list(id="999999", items=["a"])
     assert info.value.status_code == 404
+
+
+def test_per_list_substring_matching_is_stored_and_honoured(stream_client):
+    from getstream.models import BlockListConfig, BlockListRule, ModerationPayload
+
+    from reviews.engines import store
+
+    created = stream_client.create_block_list(name="inner", words=["hell"], is_substring_matching_enabled=True)
+    assert created.data.blocklist.is_substring_matching_enabled is True
+    assert stream_client.get_block_list(name="inner").data.blocklist.is_substring_matching_enabled is True
+    stream_client.moderation.upsert_config(
+        key="custom:sub", block_list_config=BlockListConfig(enabled=True, rules=[BlockListRule(name="inner",
+                                                                                               action="flag")]))
+
+    def verdict(entity_id):
+        return stream_client.moderation.check(
+            entity_type="stream:chat:v1:message", entity_id=entity_id, entity_creator_id="alice",
+            config_key="custom:sub", moderation_payload=ModerationPayload(texts=["hello there"]),
+            test_mode=True).data.recommended_action
+
+    try:
+        assert verdict("m1") == "flag"  # "hell" inside "hello"
+        stream_client.update_block_list(name="inner", is_substring_matching_enabled=False)
+        assert stream_client.get_block_list(name="inner").data.blocklist.is_substring_matching_enabled is False
+        assert verdict("m2") == "keep"  # whole words only again
+    finally:
+        store.forget("custom:sub")
