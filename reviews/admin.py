@@ -25,6 +25,7 @@ from reviews.models import (
     Call,
     CallMember,
     ChannelMute,
+    CustomQueue,
     EndUser,
     Flag,
     FutureChannelBan,
@@ -341,7 +342,8 @@ class ModerationConfigAdmin(admin.ModelAdmin):
 class BlocklistForm(_ActionForm):
     class Meta:
         model = Blocklist
-        fields = ["name", "team", "type", "words", "is_leet_check_enabled", "is_plural_check_enabled"]
+        fields = ["name", "team", "type", "words", "is_leet_check_enabled", "is_plural_check_enabled",
+                  "is_substring_matching_enabled"]
 
     def clean(self):
         data = super().clean()
@@ -369,7 +371,8 @@ class BlocklistAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         flags = {"is_leet_check_enabled": obj.is_leet_check_enabled,
-                 "is_plural_check_enabled": obj.is_plural_check_enabled}
+                 "is_plural_check_enabled": obj.is_plural_check_enabled,
+                 "is_substring_matching_enabled": obj.is_substring_matching_enabled}
         if change:
             saved = actions.update_blocklist(name=obj.name, team=obj.team, words=obj.words,
                                              actor=identity_for(request.user), **flags)
@@ -508,3 +511,41 @@ class WebhookDeliveryAdmin(LargeTableAdmin):
     def redeliver(self, request, queryset):
         count = webhooks.redeliver(queryset)
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+
+@admin.register(CustomQueue)
+class CustomQueueAdmin(admin.ModelAdmin):
+    """Custom queues are made through the API (their filter is checked by `query_review_queue`'s parser); here an
+    admin assigns moderators, through the `assign_queue` action (validated, logged)."""
+
+    list_display = ("name", "type", "created_by", "updated_at")
+    search_fields = ("name",)
+    fields = ("name", "type", "description", "filters", "sort", "assignees", "created_by", "created_at", "updated_at")
+    readonly_fields = ("name", "type", "description", "filters", "sort", "created_by", "created_at", "updated_at")
+    filter_horizontal = ("assignees",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "assignees":  # only moderators and admins can be assigned (assign_queue checks too)
+            kwargs["queryset"] = EndUser.objects.filter(role__in=[EndUser.Role.MODERATOR, EndUser.Role.ADMIN])
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        pass  # nothing but assignees is editable; save_related assigns them through the action
+
+    def save_related(self, request, form, formsets, change):
+        from reviews.actions.custom_queues import assign_queue
+
+        assign_queue(queue_id=form.instance.pk, assignees=list(form.cleaned_data["assignees"]),
+                     actor=identity_for(request.user))
+
+    def delete_model(self, request, obj):
+        from reviews.actions.custom_queues import delete_queue
+
+        delete_queue(queue_id=obj.pk, actor=identity_for(request.user))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

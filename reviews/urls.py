@@ -16,6 +16,7 @@ urlpatterns = [
     path("calls/", calls.calls, name="calls"),
     path("calls/act", calls.act, name="calls-act"),
     path("queue/changes", queue.changes, name="queue-changes"),
+    path("queue/switcher", queue.queue_switcher, name="queue-switcher"),
     path("queue/next", queue.claim_next, name="queue-next"),
     path("queue/bulk", queue.bulk, name="queue-bulk"),
     path("queue/<uuid:pk>/", queue.item_detail, name="item"),

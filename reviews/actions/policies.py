@@ -109,14 +109,11 @@ def clean_words(words: Any, *, type: str = "word", field: str = "words") -> list
 
 def _blocklist_flags(fields: dict[str, Any]) -> dict[str, bool]:
     out = {}
-    for name in ("is_leet_check_enabled", "is_plural_check_enabled"):
+    for name in ("is_leet_check_enabled", "is_plural_check_enabled", "is_substring_matching_enabled"):
         if fields.get(name) is not None:
             if not isinstance(fields[name], bool):
                 raise ModerationError.invalid(name, "must be true or false")
             out[name] = fields[name]
-    if fields.get("is_substring_matching_enabled"):
-        raise ModerationError.invalid("is_substring_matching_enabled", "per-list substring matching is not "
-                                      "supported; set block_list_config.match_substring on the config")
     if fields.get("is_confusable_folding_enabled") is False:
         raise ModerationError.invalid("is_confusable_folding_enabled", "confusable letters are always folded")
     return out

@@ -552,6 +552,18 @@ VERBS: tuple[Verb, ...] = (
     Verb("appeal_accepted", "Accept the appeal", kind=Kind.RECORD),
     Verb("appeal_rejected", "Reject the appeal", kind=Kind.RECORD),
     Verb("appeal_reviewed", "Appeal reviewed", kind=Kind.RECORD),
+    # Stream Chat's scopes (reviews/actions/future_bans.py, channel_mutes.py, unflag.py).
+    Verb("ban_from_future_channels", "Ban from future channels"),
+    Verb("unban_from_future_channels", "Lift a future-channel ban"),
+    Verb("mute_channel", "Mute a channel", kind=Kind.OWN),
+    Verb("unmute_channel", "Unmute a channel", kind=Kind.OWN),
+    Verb("unflag", "Withdraw a flag", kind=Kind.OWN),
+    # Custom queues and blocklist imports (reviews/actions/custom_queues.py, policies.py).
+    Verb("create_queue", "Create a queue", kind=Kind.RECORD),
+    Verb("update_queue", "Update a queue", kind=Kind.RECORD),
+    Verb("delete_queue", "Delete a queue", kind=Kind.RECORD),
+    Verb("assign_queue", "Assign a queue", kind=Kind.RECORD),
+    Verb("import_block_list", "Import words into a blocklist", kind=Kind.RECORD),
 )
 BY_NAME: dict[str, Verb] = {v.name: v for v in VERBS}
 _ALIASES: dict[str, Verb] = {a: v for v in VERBS for a in v.aliases}

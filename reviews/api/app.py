@@ -224,3 +224,12 @@ api.add_router("", appeals.router)
 from .routers import action_logs  # noqa: E402
 
 api.add_router("", action_logs.router)
+from .routers import queues  # noqa: E402
+
+api.add_router("", queues.router)
+from .routers import analysis  # noqa: E402
+
+api.add_router("", analysis.router)
+from .routers import blocklist_import  # noqa: E402
+
+api.add_router("", blocklist_import.router)

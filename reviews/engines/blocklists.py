@@ -30,8 +30,9 @@ class Hit:
 
 
 class CompiledBlocklist:
-    def __init__(self, *, name: str, type: str, words: list[str], leet: bool = True, plural: bool = True) -> None:
-        self.name, self.type, self.leet = name, type, leet
+    def __init__(self, *, name: str, type: str, words: list[str], leet: bool = True, plural: bool = True,
+                 substring: bool = False) -> None:
+        self.name, self.type, self.leet, self.substring = name, type, leet, substring
         self._automaton: ahocorasick.Automaton | None = None
         self._regexes: list[tuple[str, re.Pattern[str]]] = []
         self._entries: list[str] = []
@@ -57,8 +58,8 @@ class CompiledBlocklist:
             self._entries = [fold(w).strip() for w in words if w.strip()]
 
     def find(self, text: str, *, substring: bool = False) -> list[Hit]:
-        if self.type == "word":
-            return self._find_words(text, substring)
+        if self.type == "word":  # the list's own is_substring_matching_enabled, or the config's match_substring
+            return self._find_words(text, substring or self.substring)
         if self.type == "regex":
             folded = fold(text)
             return [Hit(self.name, src, m.group(0)) for src, rx in self._regexes if (m := rx.search(folded))]
@@ -102,6 +103,7 @@ def compiled(blocklist) -> CompiledBlocklist:
     matcher = CompiledBlocklist(
         name=blocklist.name, type=blocklist.type, words=list(blocklist.words or []),
         leet=blocklist.is_leet_check_enabled, plural=blocklist.is_plural_check_enabled,
+        substring=blocklist.is_substring_matching_enabled,
     )
     with _cache_lock:
         _cache[blocklist.pk] = (blocklist.updated_at, matcher)

@@ -1,5 +1,6 @@
 from .appeals import Appeal
 from .calls import Call, CallMember, PermissionRequest
+from .custom_queues import CustomQueue
 from .enforcement import Ban, ChannelMute, FutureChannelBan, Mute, UserBlock
 from .policy import Blocklist, ModerationConfig
 from .queue import EntityType, Flag, ReviewQueueItem, Severity
@@ -14,6 +15,7 @@ __all__ = [
     "Call",
     "CallMember",
     "ChannelMute",
+    "CustomQueue",
     "EndUser",
     "EntityType",
     "Flag",

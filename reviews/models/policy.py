@@ -36,6 +36,8 @@ class Blocklist(models.Model):
     words = models.JSONField(default=list, blank=True)
     is_leet_check_enabled = models.BooleanField(default=True)
     is_plural_check_enabled = models.BooleanField(default=True)
+    is_substring_matching_enabled = models.BooleanField(
+        default=False, help_text="Match the words inside other words too (as the config's match_substring does)")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

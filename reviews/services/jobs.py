@@ -44,9 +44,9 @@ class Job:
 
 
 def kinds() -> dict[str, Job]:
-    from . import bulk, queue_bulk
+    from . import blocklist_import, bulk, queue_bulk
 
-    return {**bulk.JOBS, **queue_bulk.JOBS}
+    return {**bulk.JOBS, **queue_bulk.JOBS, **blocklist_import.JOBS}
 
 
 def start(*, kind: str, params: dict[str, Any], total: int, actor: EndUser | None) -> Task:

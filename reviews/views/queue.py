@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.backends.utils import csrf_input
@@ -19,9 +20,11 @@ from reviews.errors import ModerationError
 from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, first_error
 from reviews.models import EntityType, ReviewQueueItem
 from reviews.selectors import appeals as appeal_selectors
+from reviews.selectors.custom_queues import scoped_filterset, summaries
 from reviews.selectors.pagination import Page
 from reviews.selectors.queue import (
     SORT_LABELS,
+    ReviewQueueFilter,
     base_queryset,
     bounded_count,
     in_sort_order,
@@ -52,9 +55,10 @@ def _filter_data(request):
     return data
 
 
-def _sort(request) -> str:
-    sort = request.GET.get("sort") or "newest"
-    return sort if sort in SORT_LABELS else "newest"
+def _sort(request, queue_sort: str | None = None) -> str:
+    """The chosen sort; else the custom queue's own; else newest."""
+    sort = request.GET.get("sort")
+    return sort if sort in SORT_LABELS else (queue_sort or "newest")
 
 
 def _row_context(request) -> dict:
@@ -76,13 +80,20 @@ def rows_html(request, items, *, oob: str = "") -> str:
 def queue(request):
     """The queue page. HTMX 'load more' gets the `rows` partial; counts are bounded and say so."""
     data = _filter_data(request)
-    sort = _sort(request)
-    filterset = queue_filter(data, with_people=False)
     error, page = "", Page(rows=[], next=None, prev=None)
-    if filterset.is_valid():
+    try:
+        filterset, custom_queue, queue_sort = scoped_filterset(data, with_people=False)
+    except ModerationError as exc:
+        error, filterset, custom_queue, queue_sort = exc.message, queue_filter({}), None, None
+    sort = _sort(request, queue_sort)
+    if error:
+        pass  # an unknown custom queue: say so, list nothing
+    elif filterset.is_valid():
         try:
+            # A custom queue narrows the filterset's own queryset, which the compiled per-filter page query
+            # would not see: any `extra` (here an empty one) makes queue_page build the query afresh.
             page = queue_page(filterset=filterset, sort=sort, limit=LIMIT, next_cursor=request.GET.get("next") or None,
-                              with_flags=False)
+                              with_flags=False, extra=Q() if custom_queue else None)
         except ModerationError as exc:
             error = exc.message
     else:
@@ -90,9 +101,9 @@ def queue(request):
         error = f"{field}: {problem}"
     context = {
         "page": page, "rows_html": render_queue_rows(request, page.rows), "filters": data, "sort": sort,
-        "sorts": SORT_LABELS,
+        "sorts": SORT_LABELS, "custom_queue": custom_queue,
         "error": error, "more_query": query_without(request, "next"), "role": role_of(request),
-        "sort_label": SORT_LABELS[sort].lower(), "severities": ["low", "medium", "high", "critical"],
+        "sort_label": SORT_LABELS.get(sort, sort).lower(), "severities": ["low", "medium", "high", "critical"],
         "now": timezone.now(), "entity_types": EntityType.choices, "actions_list": ReviewQueueItem.Action.choices,
         "action_choices": ACTION_CHOICES, "timeouts": TIMEOUT_PRESETS, "filter_query": query_without(request, "next"),
         "bulk_verbs": BULK_VERBS, "verb_keys": VERB_KEYS, **_row_context(request),
@@ -105,6 +116,17 @@ def queue(request):
 
 
 @page_view()
+def queue_switcher(request):
+    """The custom queues with their depth and oldest pending item, the viewer's assigned queues first. Loaded
+    after the page (two bounded, indexed reads per queue), so the queue page itself costs what it did."""
+    current = request.GET.get("cq") or ""
+    queues = summaries(me(request))
+    context = {"custom_queues": queues, "now": timezone.now(),
+               "custom_queue": next((s.queue for s in queues if str(s.queue.pk) == current), None)}
+    return render(request, "reviews/queue.html#switcher", context)
+
+
+@page_view()
 def changes(request):
     """What changed since the last poll, for the open queue page: new matching items (prepended), items that
     changed and still match (updated in place), items that no longer match (removed), and who holds what."""
@@ -112,7 +134,10 @@ def changes(request):
     since = parse_datetime(request.GET.get("since") or "") or now
     look_from = since - POLL_OVERLAP
     data = _filter_data(request)
-    filterset = queue_filter(data, with_people=False)
+    try:
+        filterset = scoped_filterset(data, with_people=False)[0]
+    except ModerationError:  # the custom queue was deleted meanwhile: nothing new matches
+        filterset = ReviewQueueFilter(data={}, queryset=ReviewQueueItem.objects.none())
     fresh, updated, gone = [], [], []
     if filterset.is_valid():
         fresh = list(filterset.qs.filter(created_at__gt=look_from).order_by("-created_at", "-id")[:20])
@@ -211,10 +236,10 @@ def posted_filters(post) -> QueryDict:
 def claim_next(request):
     """Hand this moderator the next item of the current filter that nobody else holds."""
     data = posted_filters(request.POST)
-    filterset = queue_filter(data)
+    filterset, _, queue_sort = scoped_filterset(data)
     if not filterset.is_valid():
         raise ModerationError.invalid(*first_error(filterset.form))
-    qs = in_sort_order(filterset.qs, data.get("sort") if data.get("sort") in SORT_LABELS else "newest")
+    qs = in_sort_order(filterset.qs, data.get("sort") if data.get("sort") in SORT_LABELS else queue_sort or "newest")
     if request.POST.get("current"):
         qs = qs.exclude(pk=request.POST["current"])
     claimed = actions.claim_items(items_qs=qs, holder=me(request), count=1)
@@ -236,7 +261,7 @@ def bulk(request):
         raise ModerationError.invalid(*first_error(form))
     if request.POST.get("scope") == "all":
         task = queue_bulk.start_queue_task(decision=form.decision(), actor=me(request),
-                                           filterset=queue_filter(posted_filters(request.POST)))
+                                           filterset=scoped_filterset(posted_filters(request.POST))[0])
     else:
         task = queue_bulk.start_queue_task(decision=form.decision(), actor=me(request),
                                            item_ids=request.POST.getlist("items"))

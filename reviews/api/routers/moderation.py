@@ -21,9 +21,10 @@ from reviews.selectors import item_details
 from reviews.selectors.logs import LOG_SORTS, flag_filter, log_filter
 from reviews.selectors.pagination import keyset_page
 from reviews.selectors.queue import SORTS, in_sort_order, queue_filter
+from reviews.selectors.queue_stats import queue_stats
 from reviews.selectors.users import user_states
 
-from .. import ratelimit, wire
+from .. import queue_scope, ratelimit, wire
 from ..filters import EQ, IN, RANGE, Field, filtered, in_csv, page_limit, parse_filter, range_data, sort_field
 from ..schemas import Body, ListQuery, UserRequest
 
@@ -366,15 +367,16 @@ def query_review_queue(request: HttpRequest, data: QueryReviewQueueBody) -> dict
     caller = request.auth
     caller.require_moderator("query_review_queue")
     limit = page_limit(data.limit)
-    field, direction = sort_field(data.sort, {f for f, _ in QUEUE_SORTS}, default=("created_at", -1))
+    raw_filter, raw_sort = queue_scope.scoped(data.filter, data.sort)  # filter.queue_id: one custom queue
+    field, direction = sort_field(raw_sort, {f for f, _ in QUEUE_SORTS}, default=("created_at", -1))
     keys = SORTS[QUEUE_SORTS[(field, direction)]]
-    fs_data, extra = translate_queue_filter(data.filter)
+    fs_data, extra = translate_queue_filter(raw_filter)
     filterset = queue_filter(fs_data)
     # The wire item names its creator by id only: join just the claim holder (shown as `assigned_to`).
     qs = filtered(filterset, "filter").filter(extra).select_related(None).select_related("locked_by")
     response: dict[str, Any] = {"action_config": {}, "stats": {}}
-    if data.stats_only:
-        return {**response, "items": []}
+    if data.stats_only:  # bounded counts (reviews/selectors/queue_stats.py); a page of items carries none
+        return {**response, "items": [], "stats": queue_stats(qs)}
     if data.lock_items:
         holder = caller.acting_user(_user_id_of(data.user_id, data.user), "user_id")
         if holder is None:

@@ -45,7 +45,7 @@ def blocklist_response(blocklist: Blocklist) -> dict[str, Any]:
         "words": list(blocklist.words or []),
         "is_leet_check_enabled": blocklist.is_leet_check_enabled,
         "is_plural_check_enabled": blocklist.is_plural_check_enabled,
-        "is_substring_matching_enabled": False,  # per list: refused; the config's match_substring does this
+        "is_substring_matching_enabled": blocklist.is_substring_matching_enabled,
         "is_confusable_folding_enabled": True,  # always
         "created_at": wire.ts(blocklist.created_at), "updated_at": wire.ts(blocklist.updated_at),
     }
