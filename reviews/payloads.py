@@ -216,3 +216,24 @@ def appeal(appeal) -> dict[str, Any]:
         "created_at": ts(appeal.created_at),
         "updated_at": ts(appeal.updated_at),
     }
+
+
+def triggered_rules(decision) -> list[dict[str, Any]]:
+    """TriggeredRuleResponse, plus `engine`, `label`, `severity` and `why` (unknown fields the SDK ignores)."""
+    return [{"rule_id": r.rule_id, "rule_name": r.label, "actions": [r.action], "type": "content",
+             "engine": r.engine, "label": r.label, "severity": r.severity, "why": r.why} for r in decision.fired]
+
+
+def check_response(result) -> dict[str, Any]:
+    """The CheckResponse body of a finished check (the API's answer, and a check task's stored `result`)."""
+    rules = triggered_rules(result.decision)
+    body: dict[str, Any] = {"recommended_action": result.action, "status": "completed", "triggered_rules": rules}
+    if rules:
+        body["triggered_rule"] = rules[0]
+    if result.item is not None:
+        body["item"] = review_queue_item(result.item)
+    if result.media is not None:
+        body["media"] = result.media
+    if result.call_verdict is not None:
+        body["call_actions"] = {"log_id": result.call_verdict.pk, "taken": result.call_verdict.custom.get("taken", [])}
+    return body

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import actions
+from reviews import actions, payloads
 from reviews.errors import ModerationError
 from reviews.models import EndUser, Task
 
@@ -67,20 +67,7 @@ def wait(task: Task, seconds: float | None = None) -> Task:
 
 def response(result: actions.CheckResult) -> dict[str, Any]:
     """The CheckResponse body of a finished check (also a check task's `result`)."""
-    from reviews.api import wire
-    from reviews.api.routers.policies import triggered_rules
-
-    rules = triggered_rules(result.decision)
-    body: dict[str, Any] = {"recommended_action": result.action, "status": "completed", "triggered_rules": rules}
-    if rules:
-        body["triggered_rule"] = rules[0]
-    if result.item is not None:
-        body["item"] = wire.review_queue_item(result.item)
-    if result.media is not None:
-        body["media"] = result.media
-    if result.call_verdict is not None:
-        body["call_actions"] = {"log_id": result.call_verdict.pk, "taken": result.call_verdict.custom.get("taken", [])}
-    return body
+    return payloads.check_response(result)
 
 
 def run(task_id: str) -> None:

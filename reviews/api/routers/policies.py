@@ -12,7 +12,6 @@ from pydantic import Field
 
 from reviews import actions
 from reviews.engines import images
-from reviews.engines.policy import Decision
 from reviews.errors import ModerationError
 from reviews.models import Blocklist, ModerationConfig
 from reviews.selectors.policies import CONFIG_SORTS, blocklist_page, config_page, get_blocklist
@@ -49,12 +48,6 @@ def blocklist_response(blocklist: Blocklist) -> dict[str, Any]:
         "is_confusable_folding_enabled": True,  # always
         "created_at": wire.ts(blocklist.created_at), "updated_at": wire.ts(blocklist.updated_at),
     }
-
-
-def triggered_rules(decision: Decision) -> list[dict[str, Any]]:
-    """TriggeredRuleResponse, plus `engine`, `label`, `severity` and `why` (unknown fields the SDK ignores)."""
-    return [{"rule_id": r.rule_id, "rule_name": r.label, "actions": [r.action], "type": "content",
-             "engine": r.engine, "label": r.label, "severity": r.severity, "why": r.why} for r in decision.fired]
 
 
 # --- configs ------------------------------------------------------------------------------------------------
