@@ -58,7 +58,9 @@ class Face(enum.StrEnum):
 # --- parameters: one typed schema per verb, validated the same for the API, the forms and admin -------------
 
 class Params(BaseModel):
-    """Unknown keys are ignored (Stream's SDK never sends any); types are checked, rules are the actions'."""
+    """Types are checked here, rules are the actions'. Keys a verb does not take are refused by name where a
+    caller sends them from outside (`parse(..., strict=True)`: the API's sub-objects); the dashboard's forms
+    share one set of fields across verbs (reason / decision_reason), so their extra keys are dropped here."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -617,16 +619,22 @@ DECISION_ACTIONS = tuple(v.name for v in VERBS if v.kind == Kind.DECISION and no
 UNDOABLE = frozenset(v.name for v in VERBS if v.undoable)
 
 
-def parse(verb: Verb, params: Params | dict[str, Any] | None, *, prefix: str | None = None) -> Params:
-    """Validate raw parameters against the verb's schema; the error names the field (`ban.timeout: ...`)."""
+def parse(verb: Verb, params: Params | dict[str, Any] | None, *, prefix: str | None = None,
+          strict: bool = False) -> Params:
+    """Validate raw parameters against the verb's schema; the error names the field (`ban.timeout: ...`).
+    `strict`: a key the verb does not take is an error naming it (no option is silently ignored)."""
     if isinstance(params, verb.params):
         return params
+    where = prefix if prefix is not None else verb.name
+    if strict:
+        unknown = sorted(set(params or {}) - set(verb.params.model_fields))
+        if unknown:
+            raise ModerationError.invalid(f"{where}.{unknown[0]}", f"is not an option of {verb.name}")
     try:
         return verb.params.model_validate({k: v for k, v in (params or {}).items() if v is not None})
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err.get("loc", ()))
-        where = prefix if prefix is not None else verb.name
         field = f"{where}.{loc}" if loc else where
         raise ModerationError.invalid(field, "is required" if err.get("type") == "missing"
                                       else err.get("msg", "is invalid")) from None
