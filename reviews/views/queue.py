@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from reviews import actions
 from reviews.actions import registry
 from reviews.errors import ModerationError
-from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, first_error
+from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, error_text, first_error
 from reviews.models import EntityType, ReviewQueueItem
 from reviews.selectors import appeals as appeal_selectors
 from reviews.selectors.custom_queues import scoped_filterset, summaries
@@ -97,8 +97,7 @@ def queue(request):
         except ModerationError as exc:
             error = exc.message
     else:
-        field, problem = first_error(filterset.form)
-        error = f"{field}: {problem}"
+        error = error_text(filterset.form)
     context = {
         "page": page, "rows_html": render_queue_rows(request, page.rows), "filters": data, "sort": sort,
         "sorts": SORT_LABELS, "custom_queue": custom_queue,
