@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from reviews.actions import registry
@@ -41,6 +42,23 @@ def _minutes(value: str) -> int | None:
     return int(value) if value else None
 
 
+def reason_presets() -> list[str]:
+    """The reasons the dashboard offers for bans and other decisions (a datalist: a moderator may also write
+    their own). MODERATION_REASON_PRESETS in the settings."""
+    return list(settings.MODERATION_REASON_PRESETS)
+
+
+def require_reasons(form: forms.Form, verbs: list[str], reason_field: str = "reason") -> None:
+    """The decision table's rows that need a reason (ban, shadow ban) are refused without one, naming the
+    field, before anything is written."""
+    if (form.cleaned_data.get(reason_field) or "").strip():
+        return
+    needing = [registry.BY_NAME[v] for v in verbs if v in registry.BY_NAME and registry.BY_NAME[v].needs_reason]
+    if needing:
+        labels = " and ".join(v.label.lower() for v in needing)
+        form.add_error(reason_field, f"a reason is required for {labels}: pick a preset or write one")
+
+
 class DecisionForm(forms.Form):
     """One decision on a queue item: one or several actions and the options they need (ban dialog included)."""
 
@@ -57,6 +75,11 @@ class DecisionForm(forms.Form):
     priority = forms.ChoiceField(choices=[("", "—"), ("low", "Low"), ("medium", "Medium"), ("high", "High")],
                                  required=False, label="Escalation priority")
     note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+
+    def clean(self):
+        data = super().clean()
+        require_reasons(self, data.get("actions") or [])
+        return data
 
     def decision(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -77,6 +100,11 @@ class UserActionForm(forms.Form):
     timeout = forms.TypedChoiceField(choices=TIMEOUT_PRESETS, coerce=_minutes, empty_value=None, required=False,
                                      label="Duration")
     ip_ban = forms.BooleanField(required=False, label="Also ban their IP address")
+
+    def clean(self):
+        data = super().clean()
+        require_reasons(self, [data["action"]] if data.get("action") else [])
+        return data
 
 
 class IdsForm(forms.Form):

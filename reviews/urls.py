@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
 from reviews.converters import StreamIdConverter
-from reviews.views import appeals, bans, calls, health, images, log, overview, policies, queue, tasks, users
+from reviews.views import appeals, bans, calls, health, images, log, login, overview, policies, queue, tasks, users
 
 register_converter(StreamIdConverter, "sid")
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("queue/bulk", queue.bulk, name="queue-bulk"),
     path("queue/<uuid:pk>/", queue.item_detail, name="item"),
     path("queue/<uuid:pk>/decide", queue.decide, name="decide"),
+    path("queue/<uuid:pk>/claim", queue.claim, name="claim"),
     path("queue/<uuid:pk>/release", queue.release, name="release"),
     path("queue/<uuid:pk>/images/<int:n>", images.item_image, name="item-image"),
     path("tasks/<uuid:pk>/", tasks.task_detail, name="task"),
@@ -42,4 +43,5 @@ urlpatterns = [
 auth_urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/session", login.session_status, name="session-status"),
 ]

@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reviews.context_processors.dashboard",
             ],
             "builtins": ["template_partials.templatetags.partials", "reviews.templatetags.moderation"],
         },
@@ -207,6 +208,14 @@ MODERATION_API_KEY = os.environ.get("MODERATION_API_KEY", "")
 MODERATION_API_SECRET = os.environ.get("MODERATION_API_SECRET", "")
 # A claimed queue item stays with its moderator this long unless they act or release it.
 MODERATION_LOCK_SECONDS = int(os.environ.get("MODERATION_LOCK_SECONDS", "300"))
+# The reasons the dashboard offers for bans (required there) and other decisions; a moderator may write their own.
+# From the environment: presets separated by "|" (a reason may contain commas).
+MODERATION_REASON_PRESETS = [part.strip() for part in os.environ.get("MODERATION_REASON_PRESETS", "").split("|")
+                             if part.strip()] or [
+    "Spam or scam", "Harassment or bullying", "Hate speech", "Threats or violence", "Sexual content",
+    "Impersonation", "Self-harm content", "Illegal goods or services", "Repeated violations after warnings",
+    "Ban evasion",
+]
 # Stream's documented default: an IP ban without a timeout lasts 30 days.
 MODERATION_IP_BAN_DEFAULT_MINUTES = 30 * 24 * 60
 # Webhook targets and flagged images on private/loopback addresses are refused (SSRF, reviews/net.py) unless this

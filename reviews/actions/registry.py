@@ -418,6 +418,9 @@ class Verb:
     short: str = ""  # the row button's text (default: label)
     done: str = ""  # the toast's past tense ("creator banned")
     heavy: bool = False  # the row asks first: it opens the decision dialog with this verb ticked
+    # The dashboard refuses it without a reason (presets: MODERATION_REASON_PRESETS). Not the API: Stream's SDKs
+    # send bans without one.
+    needs_reason: bool = False
     faces: frozenset[Face] = frozenset()
     logs_as: str = ""  # its log rows carry another verb's name (delete_comment is logged as delete_message)
     aliases: tuple[str, ...] = ()  # older names the dashboard posted (kept so a page open during a deploy works)
@@ -426,6 +429,12 @@ class Verb:
     @property
     def undoable(self) -> bool:
         return self.undo is not None
+
+    @property
+    def confirms(self) -> bool:
+        """A heavy verb that cannot be undone from its toast is confirmed before it is sent; a heavy verb with an
+        undo is applied at once and its toast offers Undo (the opposite) for 10 s."""
+        return self.heavy and not self.undoable
 
 
 @dataclass(frozen=True)
@@ -483,9 +492,10 @@ VERBS: tuple[Verb, ...] = (
                                                                            decision_reason=c.params.why()),
          item=REVIEWED, needs_item=True, faces=frozenset({API}), logs_as="restore"),
     Verb("ban", "Ban creator", run=_ban, params=BanParams, item=REVIEWED, undo=undo.undo_ban, opposite="unban",
-         key="b", short="Ban", done="creator banned", heavy=True, faces=DASHBOARD | {API, USER, ADMIN}),
+         key="b", short="Ban", done="creator banned", heavy=True, needs_reason=True,
+         faces=DASHBOARD | {API, USER, ADMIN}),
     Verb("shadow_ban", "Shadow ban", run=_ban, params=BanParams, item=REVIEWED, undo=undo.undo_ban,
-         opposite="unban", done="creator shadow banned", heavy=True, faces=frozenset({USER})),
+         opposite="unban", done="creator shadow banned", heavy=True, needs_reason=True, faces=frozenset({USER})),
     Verb("unban", "Unban", run=_unban, params=UnbanParams, item=REVIEWED, undo=undo.undo_unban, opposite="ban",
          done="unbanned", faces=frozenset({API, USER, ADMIN})),
     Verb("mute", "Mute creator", run=_mute, params=MuteParams, undo=undo.undo_mute, opposite="unmute", key="m",
@@ -499,9 +509,9 @@ VERBS: tuple[Verb, ...] = (
     Verb("delete_user_messages", "Delete the user's messages", run=_delete_user_messages,
          params=DeleteUserMessagesParams, item=REVIEWED, done="messages deleted", heavy=True,
          faces=frozenset({API})),
-    Verb("kick_user", "Kick from the call", run=_kick, item=REVIEWED, needs_item=True, done="kicked",
+    Verb("kick_user", "Kick from the call", run=_kick, item=REVIEWED, needs_item=True, done="kicked", heavy=True,
          faces=frozenset({API}), logs_as="call_kick"),
-    Verb("end_call", "End the call", run=_end_call, item=REVIEWED, needs_item=True, done="call ended",
+    Verb("end_call", "End the call", run=_end_call, item=REVIEWED, needs_item=True, done="call ended", heavy=True,
          faces=frozenset({API}), logs_as="call_ended"),
     Verb("custom", "Custom action", run=lambda c: decisions.custom_action(
         item=c.item, actor=c.actor, action_id=c.params.id, options=c.params.options),
@@ -533,7 +543,7 @@ VERBS: tuple[Verb, ...] = (
     Verb("call_settings_updated", "Call settings updated", kind=Kind.RECORD),
     Verb("call_ended", "Call ended"),
     Verb("call_block", "Block from the call", run=_call_block, params=CallUserParams, done="blocked from the call",
-         faces=frozenset({ADMIN})),
+         heavy=True, faces=frozenset({ADMIN})),
     Verb("call_unblock", "Unblock from the call", run=_call_unblock, params=CallUserParams,
          done="unblocked from the call", faces=frozenset({ADMIN})),
     Verb("call_kick", "Kick from a call"),
@@ -640,15 +650,44 @@ def parse(verb: Verb, params: Params | dict[str, Any] | None, *, prefix: str | N
                                       else err.get("msg", "is invalid")) from None
 
 
+def _held_by_someone_else(held: ReviewQueueItem, actor: Actor) -> ModerationError | None:
+    holder = held.lock_holder()
+    if holder is None or (actor is not None and holder == actor.pk):
+        return None
+    until = timezone.localtime(held.locked_until).strftime("%H:%M:%S")
+    return ModerationError(f"{holder} is reviewing this item (held until {until} UTC); pick another one.",
+                           kind=ModerationError.CONFLICT, field="item_id")
+
+
 def check_claim(item: ReviewQueueItem, actor: Actor) -> None:
     """Refuse a decision on an item someone else holds. Reads the claim under a row lock (the caller's
     transaction), so it cannot change between this check and the decision."""
     held = ReviewQueueItem.objects.select_for_update().only("locked_by", "locked_until").get(pk=item.pk)
-    holder = held.lock_holder()
-    if holder is not None and (actor is None or holder != actor.pk):
-        until = timezone.localtime(held.locked_until).strftime("%H:%M:%S")
-        raise ModerationError(f"{holder} is reviewing this item (held until {until} UTC); pick another one.",
-                              kind=ModerationError.CONFLICT, field="item_id")
+    refused = _held_by_someone_else(held, actor)
+    if refused is not None:
+        raise refused
+
+
+# When an item is claimed, for every face: a claim says "I am deciding this one", so it starts when someone
+# starts deciding (the dashboard: the first touch of an item's decision form, the claim key, "Next free item";
+# the API: `lock_items`), never when an item is only looked at (its page, its drawer, a link from the log or a
+# user's page), and it ends when they decide (the verbs that close the item release it), leave the item, or
+# after MODERATION_LOCK_SECONDS. A claim is not a decision: it is not logged.
+
+def take(item: ReviewQueueItem, actor: EndUser) -> ReviewQueueItem:
+    """Claim `item` for `actor`, who is starting to decide it (or renewing their own claim). Refused with the
+    same CONFLICT a decision would get when someone else holds it."""
+    with transaction.atomic():
+        if not queue.claim_item(item=item, holder=actor):
+            raise _held_by_someone_else(ReviewQueueItem.objects.get(pk=item.pk), actor) or ModerationError(
+                "Someone else took this item a moment ago; pick another one.", kind=ModerationError.CONFLICT,
+                field="item_id")
+    return item
+
+
+def let_go(item: ReviewQueueItem, actor: EndUser) -> bool:
+    """`actor` left the item undecided: their claim (if they hold it) ends now. Someone else's is untouched."""
+    return queue.release_item(item=item, holder=actor)
 
 
 @dataclass

@@ -137,6 +137,13 @@ def item_drawer(item: ReviewQueueItem) -> dict:
     }
 
 
+def item_version(item: ReviewQueueItem) -> str:
+    """What a page saw of an item (its rows' and drawer's `data-v`): every decision and new flag moves it, a claim
+    does not. A decision kept while the session was away is sent back with it, so a changed item is not decided
+    blindly."""
+    return f"{item.updated_at.timestamp():.6f}"
+
+
 def base_queryset() -> QuerySet[ReviewQueueItem]:
     return ReviewQueueItem.objects.select_related("entity_creator", "locked_by")
 

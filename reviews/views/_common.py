@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -62,6 +65,23 @@ def error_response(request: HttpRequest, message: str, status: int, fallback: st
     return HttpResponseRedirect(back(request, fallback))
 
 
+SESSION_EXPIRED = "session-expired"
+
+
+def login_needed(request: HttpRequest) -> HttpResponse:
+    """No session (logged out in another tab, or it timed out). A page gets the login page with `next`; an HTMX
+    request gets 401 and an HX-Trigger keys.js understands (it keeps the decision and asks to log in again)
+    instead of a redirect, which htmx would follow and swap a whole login page into the queue."""
+    if not request.htmx:
+        return redirect_to_login(request.get_full_path())
+    login = resolve_url(settings.LOGIN_URL)
+    response = HttpResponse("Your session ended: log in again.", status=401, content_type="text/plain")
+    response["HX-Trigger"] = json.dumps({SESSION_EXPIRED: {"login": login}})
+    response["WWW-Authenticate"] = 'Session realm="dashboard"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def page_view(role: str = VIEWERS):
     """GET pages: login required, then the role (Viewers see everything)."""
 
@@ -69,7 +89,7 @@ def page_view(role: str = VIEWERS):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return login_needed(request)
             current = role_of(request)
             if current is None or ROLE_ORDER[current] < ROLE_ORDER[role]:
                 from django.core.exceptions import PermissionDenied
@@ -91,7 +111,7 @@ def action_view(fallback: str = "/queue/"):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return login_needed(request)
             if not can_act(request):
                 return error_response(request, "Your role can look but not change anything (Viewers are read-only).",
                                       403, fallback)

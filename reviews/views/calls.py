@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from reviews import actions
+from reviews.actions import registry
 from reviews.errors import ModerationError
 from reviews.models import Call, EndUser, ModerationLog, PermissionRequest
 from reviews.selectors import calls as sel
@@ -19,6 +20,10 @@ from ._common import action_view, can_act, done, me, page_view, role_of
 
 TRACK_LABELS = {"audio": "audio", "video": "video", "screenshare": "screen share",
                 "screenshare_audio": "screen-share audio"}
+# The operations that are rows of the decision table: a heavy row without an undo is confirmed before it is sent
+# (`Verb.confirms`); the rest apply at once.
+OP_VERBS = {"kick": "kick_user", "block": "call_block", "end": "end_call"}
+CONFIRMED_OPS = frozenset(op for op, name in OP_VERBS.items() if registry.BY_NAME[name].confirms)
 
 
 def _find_call(cid: str) -> Call:
@@ -42,6 +47,7 @@ def _detail_context(request: HttpRequest, call: Call) -> dict[str, Any]:
         "history": sel.call_log(call, limit=15),
         "requestable": sel.REQUESTABLE,
         "can_act": can_act(request),
+        "confirmed_ops": CONFIRMED_OPS,
     }
 
 

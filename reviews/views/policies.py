@@ -15,7 +15,7 @@ from reviews.models import Blocklist, ModerationConfig
 from reviews.permissions import ADMINS, ROLE_ORDER
 from reviews.selectors.policies import blocklist_page, config_page
 
-from ._common import error_response, me, page_view, role_of, toast_html
+from ._common import error_response, login_needed, me, page_view, role_of, toast_html
 
 FALLBACK = "/policies/"
 EXAMPLE_BLOCKS = {
@@ -53,7 +53,9 @@ def _edit(view):
     def wrapper(request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
             return HttpResponse(status=405)
-        if not request.user.is_authenticated or not _can_edit(request):
+        if not request.user.is_authenticated:
+            return login_needed(request)
+        if not _can_edit(request):
             return error_response(request, "Only Admins can change policies (your role is read-only here).", 403,
                                   FALLBACK)
         try:

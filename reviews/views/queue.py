@@ -29,6 +29,7 @@ from reviews.selectors.queue import (
     bounded_count,
     in_sort_order,
     item_drawer,
+    item_version,
     queue_filter,
     queue_page,
 )
@@ -160,7 +161,8 @@ def changes(request):
 def _item_context(request, item: ReviewQueueItem) -> dict:
     drawer = item_drawer(item)
     return {
-        "item": decorate([item])[0], **drawer, "media": media_context(item, drawer["flags"]),
+        "item": decorate([item])[0], "version": item_version(item), **drawer,
+        "media": media_context(item, drawer["flags"]),
         "appeals": appeal_selectors.of_item(item.pk),
         "action_choices": ACTION_CHOICES, "timeouts": TIMEOUT_PRESETS, "now": timezone.now(),
         **_row_context(request),
@@ -169,13 +171,10 @@ def _item_context(request, item: ReviewQueueItem) -> dict:
 
 @page_view()
 def item_detail(request, pk):
-    """The item drawer (HTMX) or page. Opening it claims the item for a few minutes when nobody else holds it."""
+    """The item drawer (HTMX) or page. Looking claims nothing: the claim starts when the moderator starts
+    deciding (the `claim` view; reviews/actions/registry.py has the rule)."""
     item = get_object_or_404(base_queryset(), pk=pk)
-    claimed = None
-    if can_act(request):
-        claimed = actions.claim_item(item=item, holder=me(request))
-        item.refresh_from_db(fields=["locked_by", "locked_until"])
-    context = {**_item_context(request, item), "claimed": claimed}
+    context = _item_context(request, item)
     if request.htmx:
         html = render_to_string("reviews/item.html#drawer", context, request=request)
         html += rows_html(request, [item], oob="upsert-replace")
@@ -198,6 +197,22 @@ def decision_response(request, item: ReviewQueueItem, log_ids: list[int], messag
                 headers={"HX-Trigger": "decided"})
 
 
+def _unchanged_since(item: ReviewQueueItem, seen: str) -> None:
+    """A decision made on what the page showed (`expect_v`, sent when a decision kept over a lost session is
+    re-applied) is refused when the item has changed since, saying how it stands now."""
+    if not seen or seen == item_version(item):
+        return
+    now = [item.get_status_display().lower()]
+    if item.latest_moderator_action:
+        verb = registry.find(item.latest_moderator_action)
+        now.append(f"last decision: {verb.label.lower() if verb else item.latest_moderator_action}")
+    if item.content_state:
+        now.append(item.get_content_state_display().lower())
+    now.append(f"{item.flags_count} flag{'s' if item.flags_count != 1 else ''}")
+    raise ModerationError(f"This item changed since you decided ({', '.join(now)}); your decision was not applied. "
+                          f"Look at it again.", kind=ModerationError.CONFLICT, field="expect_v")
+
+
 @action_view()
 def decide(request, pk):
     """One decision on one item: one or several actions in one submit, all or nothing."""
@@ -205,19 +220,42 @@ def decide(request, pk):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         raise ModerationError.invalid(*first_error(form))
+    _unchanged_since(item, request.POST.get("expect_v", ""))
     decision = form.decision()
     log_ids = apply_decision(item=item, decision=decision, actor=me(request))
     label = item.texts[0][:40] if item.texts else item.entity_id
     return decision_response(request, item, log_ids, f"{describe(decision).capitalize()}: “{label}”")
 
 
+def _claim_response(request, item: ReviewQueueItem, message: str) -> HttpResponse:
+    """The drawer's claim line and the row, refreshed; a toast only when the moderator asked (a claim key, the
+    Release button), not for the claim the decision form takes on its own."""
+    item = base_queryset().get(pk=item.pk)
+    context = {"item": decorate([item])[0], **_row_context(request)}
+    html = rows_html(request, [item], oob="upsert-replace")
+    if request.POST.get("place") == "drawer":  # the drawer's claim line, when the drawer is what asked
+        html = render_to_string("reviews/item.html#claim", {**context, "oob": True}, request=request) + html
+    if request.POST.get("quiet"):
+        return HttpResponse(html) if request.htmx else HttpResponse(status=204)
+    return done(request, message, fallback=reverse("reviews:item", args=[item.pk]), html=html)
+
+
+@action_view()
+def claim(request, pk):
+    """The moderator starts deciding this item (first touch of its decision form, or the claim key): it is
+    theirs for MODERATION_LOCK_SECONDS, or refused naming whoever holds it."""
+    item = get_object_or_404(ReviewQueueItem, pk=pk)
+    registry.take(item, me(request))
+    return _claim_response(request, item, "Claimed: others are not handed this item while you decide.")
+
+
 @action_view()
 def release(request, pk):
+    """The moderator left the item undecided (closed the drawer, moved on, left the page: keys.js sends this
+    with navigator.sendBeacon then), or pressed Release."""
     item = get_object_or_404(ReviewQueueItem, pk=pk)
-    actions.release_item(item=item, holder=me(request))
-    item = base_queryset().get(pk=pk)
-    return done(request, "Released: others can take this item now.", fallback=reverse("reviews:queue"),
-                html=rows_html(request, [item], oob="upsert-replace"))
+    registry.let_go(item, me(request))
+    return _claim_response(request, item, "Released: others can take this item now.")
 
 
 def posted_filters(post) -> QueryDict:

@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from reviews.actions import registry
 from reviews.converters import id_to_segment
 from reviews.models import EntityType, ReviewQueueItem
-from reviews.selectors.queue import top_reasons
+from reviews.selectors.queue import item_version, top_reasons
 from reviews.text import controls_shown, user_html
 
 _ZERO_ID = "00000000-0000-0000-0000-000000000000"
@@ -135,7 +135,7 @@ def queue_rows(items: list[ReviewQueueItem], *, me_id: str) -> list[QueueRow]:
             id=pk,
             entity_id=item.entity_id,
             classes=(" decided" if reviewed else "") + (" held" if holder and holder != me_id else ""),
-            version=f"{item.updated_at.timestamp():.6f}",
+            version=item_version(item),
             aria=f"{item.type_label} by {creator or 'unknown'}: {clip(item.content_text, 60)}",
             heading=item.type_label,
             channel=item.channel_cid or "",

@@ -75,8 +75,8 @@ def test_each_role_logs_in_and_sees_every_page(live_server, page, role):
     rows.first.get_by_role("link", name=re.compile("^Open")).click()
     expect(page.locator("#drawer-inner")).to_be_visible()
     expect(page.locator("#drawer")).to_contain_text("Flags")
-    if can_act:
-        expect(page.locator("#drawer")).to_contain_text("You hold this item")
+    if can_act:  # looking claims nothing; deciding does (tests/browser/test_sessions.py)
+        expect(page.locator("#drawer")).to_contain_text("Nobody holds this item")
     else:
         expect(page.locator("#drawer")).to_contain_text("Read only")
     shoot(page, f"drawer-{slug}")
@@ -252,6 +252,8 @@ def test_two_moderators_contend_for_one_item(live_server, new_context):
     login(b, live_server, "otto", "Moderators")
 
     a.locator(f"#item-{first.pk}").get_by_role("link", name=re.compile("^Open")).click()
+    expect(a.locator("#drawer")).to_contain_text("Nobody holds this item")
+    a.locator("#drawer").get_by_label("Mark reviewed").check()  # starting to decide claims it
     expect(a.locator("#drawer")).to_contain_text("You hold this item")
     # B sees who holds it without reloading (the live poll runs every 3 s).
     expect(b.locator(f"#holder-{first.pk}")).to_contain_text("mia")
@@ -266,7 +268,6 @@ def test_two_moderators_contend_for_one_item(live_server, new_context):
     assert ReviewQueueItem.objects.get(pk=first.pk).status == "pending"
 
     # A decides; the item leaves B's list without a reload, and a brand-new item appears there.
-    a.locator("#drawer").get_by_label("Mark reviewed").check()
     a.locator("#drawer").get_by_role("button", name="Apply decision").click()
     expect(a.locator("#toasts")).to_contain_text("Reviewed")
     third = flag(3)

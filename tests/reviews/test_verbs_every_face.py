@@ -43,6 +43,11 @@ ADMIN_USER = {"ban": "ban_selected", "unban": "unban_selected", "deactivate_user
 VOLATILE = {"ban_id", "expires_at", "note_id", "task_id"}
 
 
+def _reason(verb: str) -> dict:
+    """The dashboard refuses a verb whose row says `needs_reason` without one; every face gets the same."""
+    return {"reason": "Spam or scam"} if registry.BY_NAME[verb].needs_reason else {}
+
+
 @pytest.fixture
 def world(db):
     user = DashboardUserFactory(username="mia", role="Moderators")
@@ -76,7 +81,7 @@ def _snapshot(item: ReviewQueueItem, log_from: int, event_from: int) -> dict:
 
 
 def _api(world, verb: str, item: ReviewQueueItem | None, creator) -> None:
-    body = {"action_type": verb, "user_id": "mia", verb: dict(API_PARAMS.get(verb, {}))}
+    body = {"action_type": verb, "user_id": "mia", verb: {**API_PARAMS.get(verb, {}), **_reason(verb)}}
     if item is not None:
         body["item_id"] = str(item.pk)
     else:
@@ -87,19 +92,20 @@ def _api(world, verb: str, item: ReviewQueueItem | None, creator) -> None:
 
 
 def _form(world, verb: str, item, creator) -> None:
-    data = {"actions": [verb], "place": "drawer", **FORM_FIELDS.get(verb, {})}
+    data = {"actions": [verb], "place": "drawer", **FORM_FIELDS.get(verb, {}), **_reason(verb)}
     response = world["dashboard"].post(reverse("reviews:decide", args=[item.pk]), data, **HX)
     assert response.status_code == 200, response.content
 
 
 def _row(world, verb: str, item, creator) -> None:
     # What a row button (or its key) posts: the verb alone.
-    response = world["dashboard"].post(reverse("reviews:decide", args=[item.pk]), {"actions": verb}, **HX)
+    response = world["dashboard"].post(reverse("reviews:decide", args=[item.pk]), {"actions": verb, **_reason(verb)},
+                                       **HX)
     assert response.status_code == 200, response.content
 
 
 def _bulk(world, verb: str, item, creator) -> None:
-    task = queue_bulk.start_queue_task(decision={"actions": [verb], **FORM_FIELDS.get(verb, {})},
+    task = queue_bulk.start_queue_task(decision={"actions": [verb], **FORM_FIELDS.get(verb, {}), **_reason(verb)},
                                        actor=world["actor"], item_ids=[str(item.pk)])
     jobs.run(str(task.pk))
     task.refresh_from_db()
@@ -107,7 +113,8 @@ def _bulk(world, verb: str, item, creator) -> None:
 
 
 def _users_page(world, verb: str, item, creator) -> None:
-    response = world["dashboard"].post(reverse("reviews:user-act", args=[creator.pk]), {"action": verb}, **HX)
+    data = {"action": verb, **_reason(verb)}
+    response = world["dashboard"].post(reverse("reviews:user-act", args=[creator.pk]), data, **HX)
     assert response.status_code == 200, response.content
 
 

@@ -90,7 +90,7 @@ def test_one_submit_applies_several_actions_all_or_nothing(mod_client):
     # A failing part rolls the whole decision back: a channel ban on an item without a channel.
     other = flag(2, channel="")
     bad = mod_client.post(reverse("reviews:decide", args=[other.pk]),
-                          {"actions": ["delete", "ban"], "ban_scope": "channel"}, **HX)
+                          {"actions": ["delete", "ban"], "ban_scope": "channel", "reason": "spam"}, **HX)
     # The error names the field as the form labels it.
     assert bad.status_code == 400 and bad["HX-Retarget"] == "#toasts" and b"Ban scope: " in bad.content
     other.refresh_from_db()
@@ -117,10 +117,14 @@ def test_csrf_is_enforced_on_posts(client):
     assert strict.post(reverse("reviews:decide", args=[item.pk]), {"actions": ["mark_reviewed"]}).status_code == 403
 
 
-def test_opening_an_item_claims_it_and_others_are_refused(client, mod_client):
+def test_deciding_claims_an_item_and_others_are_refused(client, mod_client):
     item = flag(1)
     drawer = mod_client.get(reverse("reviews:item", args=[item.pk]), **HX)
-    assert b"You hold this item" in drawer.content and b"message number 1" in drawer.content
+    assert b"Nobody holds this item" in drawer.content and b"message number 1" in drawer.content
+    item.refresh_from_db()
+    assert item.locked_by_id is None  # looking claims nothing (tests/reviews/views/test_sessions_and_claims.py)
+    taken = mod_client.post(reverse("reviews:claim", args=[item.pk]), {"place": "drawer", "quiet": "1"}, **HX)
+    assert taken.status_code == 200 and b"You hold this item" in taken.content
     item.refresh_from_db()
     assert item.locked_by_id == "mia"
 
@@ -200,7 +204,8 @@ def test_users_page_actions_and_bulk_deactivation(mod_client, django_capture_on_
     found = mod_client.get(reverse("reviews:users"), {"q": "ali"})
     assert b"alice" in found.content and b">bob<" not in found.content
     for action in ("ban", "mute", "unmute", "unban", "shadow_ban", "deactivate", "reactivate"):
-        r = mod_client.post(reverse("reviews:user-act", args=["alice"]), {"action": action, "timeout": "60"}, **HX)
+        r = mod_client.post(reverse("reviews:user-act", args=["alice"]),
+                            {"action": action, "timeout": "60", "reason": "spam wave"}, **HX)
         assert r.status_code == 200, (action, r.content)
     assert Ban.objects.in_force().filter(target_id="alice", shadow=True).exists()
     page = mod_client.get(reverse("reviews:user", args=["alice"]))
