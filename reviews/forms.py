@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from reviews.actions import registry
+from reviews.models import ModeratorPreferences
 
 TIMEOUT_PRESETS = [
     ("", "No time limit"),
@@ -105,6 +106,20 @@ class UserActionForm(forms.Form):
         data = super().clean()
         require_reasons(self, [data["action"]] if data.get("action") else [])
         return data
+
+
+class PreferencesForm(forms.Form):
+    """A moderator's wellness preferences (the model's help texts are the labels' hints)."""
+
+    greyscale = forms.BooleanField(required=False, label="Show images in greyscale")
+    blur = forms.ChoiceField(choices=ModeratorPreferences.Blur.choices, label="Blur images until revealed",
+                             widget=forms.RadioSelect)
+    video_autoplay = forms.BooleanField(required=False, label="Let videos play on their own")
+    audio_muted = forms.BooleanField(required=False, label="Start audio and video muted")
+    break_after_decisions = forms.IntegerField(min_value=0, max_value=1000,
+                                               label="Suggest a break after this many decisions on graphic content")
+    break_after_minutes = forms.IntegerField(min_value=0, max_value=600,
+                                             label="…or after this many minutes on graphic content")
 
 
 class IdsForm(forms.Form):

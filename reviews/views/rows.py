@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -21,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from reviews.actions import registry
 from reviews.converters import id_to_segment
 from reviews.models import EntityType, ReviewQueueItem
-from reviews.selectors.queue import item_version, top_reasons
+from reviews.selectors.queue import RowFacts, item_version, row_facts
 from reviews.text import controls_shown, user_html
 
 _ZERO_ID = "00000000-0000-0000-0000-000000000000"
@@ -36,15 +37,34 @@ _LONG = 40
 _PATH_SAFE = "!$&'()*+,;=~:@"
 
 
-def decorate(items: list[ReviewQueueItem]) -> list[ReviewQueueItem]:
-    """Top reasons (one query for the whole page) and the current claim holder, read at this moment."""
+def decorate(items: list[ReviewQueueItem], *, stale_after: timedelta | None = None) -> list[ReviewQueueItem]:
+    """Top reasons and whether the creator is on watch (one query for the whole page), the current claim holder,
+    whether a pending item is past the queue's age threshold (`stale_after`; from created_at, no query) and
+    whether it is graphic (the wellness break reminder counts those), read at this moment."""
     now = timezone.now()
-    reasons = top_reasons([i.pk for i in items]) if items else {}
+    facts = row_facts([i.pk for i in items]) if items else RowFacts({}, frozenset())
     for item in items:
         item.type_label = _TYPE_LABELS.get(item.entity_type, item.entity_type)
-        item.top = reasons.get(item.pk, [])
+        item.top = facts.reasons.get(item.pk, [])
         item.holder = item.lock_holder(now)
+        item.watched = item.pk in facts.watched
+        item.stale = (stale_after is not None and item.status == ReviewQueueItem.Status.PENDING
+                      and now - item.created_at > stale_after)
+        item.graphic = is_graphic(item)
     return items
+
+
+# Labels that make an item graphic for the break reminder (with any image): nudity and violence, by any engine's
+# name for them (NudeNet's classes, Rekognition's and Google's labels, the AI text labels).
+_GRAPHIC_WORDS = ("nud", "explicit", "sexual", "exposed", "violen", "gore", "graphic", "self-harm", "self_harm",
+                  "disturbing", "weapon", "blood")
+
+
+def is_graphic(item: ReviewQueueItem) -> bool:
+    if item.has_image:
+        return True
+    return any(isinstance(label, str) and any(w in label.lower() for w in _GRAPHIC_WORDS)
+               for label in item.labels or ())
 
 
 def clip(text: str, limit: int) -> str:
@@ -109,9 +129,10 @@ def _image_url_maker():
     return lambda pk, n: f"{head}{pk}{tail[:-1]}{n}"
 
 
-def queue_rows(items: list[ReviewQueueItem], *, me_id: str) -> list[QueueRow]:
-    """The rows of a queue page or of a live update, as seen by `me_id` (its own claims read "you")."""
-    decorate(items)
+def queue_rows(items: list[ReviewQueueItem], *, me_id: str, stale_after: timedelta | None = None) -> list[QueueRow]:
+    """The rows of a queue page or of a live update, as seen by `me_id` (its own claims read "you"); pending items
+    older than `stale_after` (the queue's threshold) are marked stale."""
+    decorate(items, stale_after=stale_after)
     now = timezone.now()
     item_url, decide_url, user_url = (_url_maker("reviews:item"), _url_maker("reviews:decide"),
                                       _url_maker("reviews:user", id_to_segment))
@@ -130,11 +151,17 @@ def queue_rows(items: list[ReviewQueueItem], *, me_id: str) -> list[QueueRow]:
         if item.escalated:
             priority = item.escalation_priority
             badges.append(("badge-escalated", f"Escalated ({priority})" if priority else "Escalated"))
+        if item.stale:
+            badges.append(("badge-stale", "Stale"))
+        if item.watched:
+            badges.append(("badge-watched", "Watched user"))
         holder = item.holder or ""
         rows.append(QueueRow(
             id=pk,
             entity_id=item.entity_id,
-            classes=(" decided" if reviewed else "") + (" held" if holder and holder != me_id else ""),
+            classes=(" decided" if reviewed else "") + (" held" if holder and holder != me_id else "")
+            + (" stale" if item.stale else "") + (" watched" if item.watched else "")
+            + (" graphic" if item.graphic else ""),
             version=item_version(item),
             aria=f"{item.type_label} by {creator or 'unknown'}: {clip(item.content_text, 60)}",
             heading=item.type_label,
