@@ -191,7 +191,7 @@ def queue_rows(items: list[ReviewQueueItem], *, me_id: str, stale_after: timedel
 
 _ROW = (
     '<tr class="queue-row{classes}" id="item-{id}" data-item-id="{id}" data-v="{version}" tabindex="-1"{oob}'
-    ' aria-label="{aria}">\n{select}'
+    ' aria-label="{aria}">\n{{select}}'
     '  <td class="content"><span class="entity-type">{heading}</span>{body}'
     '<span class="states">{badges}</span></td>\n'
     '  <td class="creator">{creator}</td>\n'
@@ -205,9 +205,12 @@ _ROW = (
     ' title="Open (o)" aria-label="Open {entity_id_attr}">Open</a>{actions}</td>\n'
     '</tr>\n'
 )
-# Only a role that can act selects rows (for the bulk bar, which only it gets).
-_SELECT = ('  <td class="sel"><input type="checkbox" name="items" value="{id}" form="bulk-form"'
-           ' aria-label="Select {entity_id_attr}"></td>\n')
+# Only a role that can act selects rows (for the bulk bar, which only it gets): two row templates.
+_ROWS = {
+    True: _ROW.replace("{{select}}", '  <td class="sel"><input type="checkbox" name="items" value="{id}"'
+                                     ' form="bulk-form" aria-label="Select {entity_id_attr}"></td>\n'),
+    False: _ROW.replace("{{select}}", ""),
+}
 
 
 def _control(verb: registry.Verb) -> str:
@@ -292,32 +295,32 @@ def _heading(row: QueueRow) -> str:
     return f'{_escape(row.heading)} · <span class="channel"{_title(row.channel)}>{user_html(row.channel)}</span>'
 
 
-def render_row(row: QueueRow, *, can_act: bool, csrf_input: str, oob: str = "") -> SafeString:
+def _row_html(row: QueueRow, *, can_act: bool, csrf: str, oob: str) -> str:
     # One str.format per fragment, every value escaped exactly once on its way in (format_html's contract,
-    # without its per-call dict and SafeString wrapping: this runs 50 times a page).
+    # without its per-call dict and SafeString wrapping: this runs 50 times a page). What the row makes itself
+    # needs no escaping: the item's UUID, its version and creation time, the age, the count, the classes and
+    # the severity label; `csrf` and `oob` come escaped, once per page.
     item_url = _escape(row.item_url)
     entity_id_attr = _attr(row.entity_id)
-    actions = select = ""
+    actions = ""
     if can_act:
         actions = _ACTIONS[row.reviewed, row.content_removed, row.escalated].format(
-            decide_url=_escape(row.decide_url), item_url=item_url, csrf_input=_escape(csrf_input),
-            entity_id_attr=entity_id_attr,
+            decide_url=_escape(row.decide_url), item_url=item_url, csrf_input=csrf, entity_id_attr=entity_id_attr,
         )
-        select = _SELECT.format(id=_escape(row.id), entity_id_attr=entity_id_attr)
-    return mark_safe(_ROW.format(
-        classes=_escape(row.classes), id=_escape(row.id), version=_escape(row.version), aria=_attr(row.aria),
-        entity_id_attr=entity_id_attr, select=select,
-        oob=f' data-oob="{_escape(oob)}"' if oob else "",
+    return _ROWS[can_act].format(
+        classes=row.classes, id=row.id, version=row.version, aria=_attr(row.aria),
+        entity_id_attr=entity_id_attr, oob=oob,
         heading=_heading(row), body=_body(row),
         badges="".join(f'<span class="badge {_escape(c)}">{_escape(t)}</span>' for c, t in row.badges),
         creator=(f'<a href="{_escape(row.creator_url)}"{_title(row.creator)}>{user_html(row.creator)}</a>'
                  if row.creator else _NOBODY),
-        flags_count=_escape(row.flags_count), reasons=_reasons(row.reasons),
-        rec=_escape(row.rec), rec_label=_escape(row.rec_label), severity=_escape(row.severity),
-        created_iso=_escape(row.created_iso), age=_escape(row.age),
+        flags_count=row.flags_count, reasons=_reasons(row.reasons),
+        rec=_escape(row.rec), rec_label=_escape(row.rec_label), severity=row.severity,
+        created_iso=row.created_iso, age=row.age,
         holder=_holder(row), item_url=item_url, actions=actions,
-    ))
+    )
 
 
 def render_rows(rows: list[QueueRow], *, can_act: bool, csrf_input: str, oob: str = "") -> SafeString:
-    return mark_safe("".join(render_row(r, can_act=can_act, csrf_input=csrf_input, oob=oob) for r in rows))
+    csrf, oob_attr = _escape(csrf_input), f' data-oob="{_escape(oob)}"' if oob else ""
+    return mark_safe("".join(_row_html(r, can_act=can_act, csrf=csrf, oob=oob_attr) for r in rows))

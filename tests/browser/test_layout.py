@@ -189,8 +189,9 @@ def test_ten_rows_fit_at_1280_and_the_drawer_keeps_the_deciding_columns(live_ser
                  "td.row-actions .open-btn", "td.row-actions summary"):
         target = row.locator(cell)
         expect(target).to_be_visible()
-        box = target.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= NARROW["width"], (cell, box)
+        # One read of the box (a live update may replace the row between two calls).
+        left, right = target.evaluate("(e) => { const b = e.getBoundingClientRect(); return [b.left, b.right]; }")
+        assert left >= 0 and right <= NARROW["width"], (cell, left, right)
     # Each value says which column it is (the header row is hidden when rows stack).
     for cell, name in (("td.rec", "Recommended"), ("td.sev", "Severity"), ("td.age", "Age"), ("td.holder", "Held by")):
         assert row.locator(cell).evaluate("(e) => getComputedStyle(e, '::before').content") == f'"{name} "'

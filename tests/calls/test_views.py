@@ -26,7 +26,7 @@ def test_page_lists_active_calls_participants_and_requests(mod_client, room, ali
                                soft_mute=True)
     html = mod_client.get("/calls/").content.decode()
     assert "audio_room:r1" in html and 'id="participant-alice"' in html
-    assert "alice</strong> asks for" in html and "Accept alice&#x27;s request" in html
+    assert "<bdi>alice</bdi></strong> asks for" in html and "Accept alice&#x27;s request" in html
     assert "shut up idiot" in html and "Unmute alice&#x27;s audio" in html
 
 
