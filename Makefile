@@ -9,18 +9,39 @@ export PORT
 
 .PHONY: run test sync bootstrap lint migrate seed clean bench fuzz
 
+# Each step of a first run says what it is doing; what the tools themselves print goes to var/log/.
 bootstrap:
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || { echo "==> installing uv (the package manager) with pip …"; \
+		$(PYTHON) -m pip install -qq --disable-pip-version-check uv; }
 
+# First run (no .venv, or uv.lock/pyproject.toml changed since the last sync): say so, and show the time going by
+# while uv downloads and installs (its own output: var/log/install.log). Otherwise a quick, silent check.
 sync: bootstrap
-	@$(UV) sync --frozen --quiet
+	@if [ .venv/.synced -nt uv.lock ] && [ .venv/.synced -nt pyproject.toml ]; then \
+		$(UV) sync --frozen --quiet; \
+	else \
+		mkdir -p var/log; start=$$(date +%s); \
+		if [ -d .venv ]; then what="updating dependencies (uv.lock changed)"; \
+		else what="installing dependencies (first run, ~1-2 min)"; fi; \
+		echo "==> $$what; uv's output: var/log/install.log …"; \
+		$(UV) sync --frozen --no-progress >var/log/install.log 2>&1 & uv_pid=$$!; \
+		trap 'kill $$uv_pid 2>/dev/null; exit 130' INT TERM; \
+		if [ -t 1 ]; then while kill -0 $$uv_pid 2>/dev/null; do \
+			printf '\r    %s s' $$(( $$(date +%s) - start )); sleep 1; done; printf '\r'; fi; \
+		if wait $$uv_pid; then touch .venv/.synced; \
+			echo "    done in $$(( $$(date +%s) - start )) s"; \
+		else echo "uv sync failed; the end of var/log/install.log:" >&2; tail -n 25 var/log/install.log >&2; exit 1; fi; \
+	fi
 
 migrate: sync
+	@echo "==> migrating the database …"
 	@$(VENV_PY) manage.py migrate --noinput -v0
 
+# seed_demo says itself whether it is seeding (first run) or the demo data is already there.
 seed: migrate
 	@$(VENV_PY) manage.py seed_demo
 
+# serve prints the banner (URLs, logins, API key, where the logs are) last, once the web server answers.
 run: seed
 	@$(VENV_PY) manage.py create_api_key --from-env >/dev/null
 	@$(VENV_PY) manage.py serve --port $(PORT)

@@ -20,6 +20,7 @@ import time
 from bench import API_KEY, API_SECRET, percentile, row, settle_heap
 
 CONFIG_KEY = "bench:check"
+AI_CONFIG_KEY = "bench:check:ai_text"  # the same blocks plus ai_text_config, to price the built-in labellers
 ROUNDS = {"small": 2_000, "full": 20_000}
 THREADS = int(os.environ.get("BENCH_CHECK_THREADS", "4"))  # gthread keeps connections alive; sync does not
 HTTP_SECONDS = {"small": 3, "full": 15}
@@ -53,20 +54,25 @@ def messages(n: int, blocklist: list[str], rng: random.Random) -> list[str]:
 
 def setup_policy(blocklist_words: list[str]) -> None:
     from reviews import actions
+    from reviews.engines import ai_text
     from reviews.models import ApiKey, Blocklist, ModerationConfig
 
     ApiKey.objects.get_or_create(key=API_KEY, defaults={"secret": API_SECRET, "name": "bench"})
     if not Blocklist.objects.filter(name="bench_5k", team="").exists():
         actions.create_blocklist(name="bench_5k", words=blocklist_words, actor=None)
+    blocks = {
+        "block_list_config": {"rules": [{"name": "bench_5k", "action": "remove"}]},
+        "automod_toxicity_config": {"rules": [{"label": "toxic", "threshold": 0.9, "action": "flag"}]},
+        "automod_platform_circumvention_config": {"rules": [
+            {"label": "link", "threshold": 1, "action": "flag"},
+            {"label": "email", "threshold": 1, "action": "flag"},
+            {"label": "phone_number", "threshold": 1, "action": "flag"}]},
+    }
     if not ModerationConfig.objects.filter(key=CONFIG_KEY, team="").exists():
-        actions.upsert_config(key=CONFIG_KEY, actor=None, blocks={
-            "block_list_config": {"rules": [{"name": "bench_5k", "action": "remove"}]},
-            "automod_toxicity_config": {"rules": [{"label": "toxic", "threshold": 0.9, "action": "flag"}]},
-            "automod_platform_circumvention_config": {"rules": [
-                {"label": "link", "threshold": 1, "action": "flag"},
-                {"label": "email", "threshold": 1, "action": "flag"},
-                {"label": "phone_number", "threshold": 1, "action": "flag"}]},
-        })
+        actions.upsert_config(key=CONFIG_KEY, actor=None, blocks=blocks)
+    if not ModerationConfig.objects.filter(key=AI_CONFIG_KEY, team="").exists():
+        actions.upsert_config(key=AI_CONFIG_KEY, actor=None, blocks={**blocks, "ai_text_config": {
+            "rules": [{"label": label, "action": "flag"} for label in ai_text.BUILTIN_LABELS]}})
 
 
 def timed(fn, inputs: list) -> list[float]:
@@ -98,6 +104,10 @@ def in_process(scale: str) -> tuple[list[dict], dict]:
         policy.evaluate([t])
     settle_heap()
     engine = timed(lambda t: policy.evaluate([t]), texts)
+    ai_policy = store.policy_for(AI_CONFIG_KEY)
+    for t in texts[:200]:
+        ai_policy.evaluate([t])
+    ai_engine = timed(lambda t: ai_policy.evaluate([t]), texts)
     verdicts: dict[str, int] = {}
     for t in texts[:2000]:
         a = policy.evaluate([t]).action
@@ -113,6 +123,8 @@ def in_process(scale: str) -> tuple[list[dict], dict]:
     rows = [
         row("check in-process: engines only (5k-word blocklist + toxicity + circumvention)", fmt(engine),
             notes=f"{len(texts):,} messages; verdicts on a 2k sample: {verdicts}; model load {load_s:.2f} s once"),
+        row("check in-process: engines + ai_text_config (the same, plus every built-in AI-text labeller)",
+            fmt(ai_engine), notes="the labellers' regular expressions run on every text (reviews/engines/harms.py)"),
         row("check in-process: check_content (test_mode, with its 2 queries)", fmt(full),
             "p50 <= 1 ms, p99 <= 5 ms", p50 <= 0.001 and p99 <= 0.005,
             notes="policy cached per process; one UNION query for freshness + one for creator ban state"),

@@ -32,12 +32,15 @@ from reviews.models import (
     ItemNote,
     ModerationConfig,
     ModerationLog,
+    ModeratorPreferences,
     Mute,
     OutboxEvent,
     PermissionRequest,
     ReviewQueueItem,
+    StaleQueueAlert,
     Task,
     UserBlock,
+    Watch,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -513,14 +516,31 @@ class WebhookDeliveryAdmin(LargeTableAdmin):
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
 
 
+class CustomQueueForm(forms.ModelForm):
+    class Meta:
+        model = CustomQueue
+        fields = ("assignees", "stale_after_minutes")
+
+    def clean_stale_after_minutes(self):
+        from reviews.actions.custom_queues import check_stale_minutes
+
+        try:  # the action's own check, so the form names the problem instead of failing on save
+            return check_stale_minutes(self.cleaned_data.get("stale_after_minutes"))
+        except ModerationError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
 @admin.register(CustomQueue)
 class CustomQueueAdmin(admin.ModelAdmin):
     """Custom queues are made through the API (their filter is checked by `query_review_queue`'s parser); here an
-    admin assigns moderators, through the `assign_queue` action (validated, logged)."""
+    admin assigns moderators, through the `assign_queue` action (validated, logged), and sets the queue's age
+    threshold for stale alerts, through `update_queue`."""
 
-    list_display = ("name", "type", "created_by", "updated_at")
+    form = CustomQueueForm
+    list_display = ("name", "type", "stale_after_minutes", "created_by", "updated_at")
     search_fields = ("name",)
-    fields = ("name", "type", "description", "filters", "sort", "assignees", "created_by", "created_at", "updated_at")
+    fields = ("name", "type", "description", "filters", "sort", "stale_after_minutes", "assignees", "created_by",
+              "created_at", "updated_at")
     readonly_fields = ("name", "type", "description", "filters", "sort", "created_by", "created_at", "updated_at")
     filter_horizontal = ("assignees",)
 
@@ -533,7 +553,12 @@ class CustomQueueAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        pass  # nothing but assignees is editable; save_related assigns them through the action
+        # Only the assignees (save_related) and the age threshold are editable, each through its action.
+        if "stale_after_minutes" in form.changed_data:
+            from reviews.actions.custom_queues import update_queue
+
+            update_queue(queue_id=obj.pk, actor=identity_for(request.user),
+                         stale_after_minutes=form.cleaned_data["stale_after_minutes"])
 
     def save_related(self, request, form, formsets, change):
         from reviews.actions.custom_queues import assign_queue
@@ -549,3 +574,35 @@ class CustomQueueAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+@admin.register(Watch)
+class WatchAdmin(ModerationStateAdmin):
+    """Watches are started and ended with the `watch` / `unwatch` verbs (the user page, the item drawer)."""
+
+    list_display = ("user", "reason", "review_after", "watched_by", "created_at", "ended_at", "review_surfaced_at")
+    list_filter = (("ended_at", admin.EmptyFieldListFilter), ("review_after", admin.EmptyFieldListFilter),
+                   "created_at")
+    search_fields = ("=user__id", "reason")
+    list_select_related = ("user", "watched_by")
+    raw_id_fields = ("user", "watched_by", "ended_by", "review_item")
+
+
+@admin.register(StaleQueueAlert)
+class StaleQueueAlertAdmin(ModerationStateAdmin):
+    """What the stale-queue beat last saw of each queue (it alone writes these)."""
+
+    list_display = ("queue_key", "custom_queue", "stale", "oldest_item_id", "alerted_at", "cleared_at", "checked_at")
+    list_filter = ("stale",)
+    search_fields = ("=queue_key", "custom_queue__name")
+    list_select_related = ("custom_queue",)
+
+
+@admin.register(ModeratorPreferences)
+class ModeratorPreferencesAdmin(ModerationStateAdmin):
+    """Each moderator sets their own on the dashboard's Preferences page."""
+
+    list_display = ("user", "greyscale", "blur", "video_autoplay", "audio_muted", "break_after_decisions",
+                    "break_after_minutes", "updated_at")
+    search_fields = ("user__username",)
+    list_select_related = ("user",)

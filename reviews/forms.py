@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from reviews.actions import registry
+from reviews.models import ModeratorPreferences
 
 TIMEOUT_PRESETS = [
     ("", "No time limit"),
@@ -106,6 +108,20 @@ class UserActionForm(forms.Form):
         return data
 
 
+class PreferencesForm(forms.Form):
+    """A moderator's wellness preferences (the model's help texts are the labels' hints)."""
+
+    greyscale = forms.BooleanField(required=False, label="Show images in greyscale")
+    blur = forms.ChoiceField(choices=ModeratorPreferences.Blur.choices, label="Blur images until revealed",
+                             widget=forms.RadioSelect)
+    video_autoplay = forms.BooleanField(required=False, label="Let videos play on their own")
+    audio_muted = forms.BooleanField(required=False, label="Start audio and video muted")
+    break_after_decisions = forms.IntegerField(min_value=0, max_value=1000,
+                                               label="Suggest a break after this many decisions on graphic content")
+    break_after_minutes = forms.IntegerField(min_value=0, max_value=600,
+                                             label="…or after this many minutes on graphic content")
+
+
 class IdsForm(forms.Form):
     """A list of ids ticked in a table (bans to lift, users to deactivate, log entries to undo)."""
 
@@ -127,3 +143,30 @@ def first_error(form: forms.Form) -> tuple[str, str]:
     """(field, message) of a form's first error, for a toast that names the field."""
     field, errors = next(iter(form.errors.items()))
     return field, "; ".join(errors)
+
+
+def label_of(form: forms.Form, field: str) -> str:
+    """What the form calls `field` on the page (its label), not its internal name."""
+    found = form.fields.get(field)
+    return str(found.label) if found is not None and found.label else field.replace("_", " ").capitalize()
+
+
+def error_text(form: forms.Form) -> str:
+    """A form's first error as a moderator reads it: "Ban duration: Select a valid choice. ..." """
+    field, problem = first_error(form)
+    return problem if field == NON_FIELD_ERRORS else f"{label_of(form, field)}: {problem}"
+
+
+# The dashboard forms' field labels, for errors raised by name (a form's, or an action's about a form field).
+FIELD_LABELS: dict[str, str] = {
+    name: str(field.label) for form in (IdsForm, UserActionForm, DecisionForm)
+    for name, field in form.base_fields.items() if field.label
+}
+
+
+def labelled(message: str, field: str | None) -> str:
+    """An error message that starts with a dashboard form field's name ("ban_timeout: ...") starts with its
+    label instead ("Ban duration: ..."); any other message is left as it is."""
+    label = FIELD_LABELS.get(field or "")
+    prefix = f"{field}: "
+    return f"{label}: {message[len(prefix):]}" if label and message.startswith(prefix) else message

@@ -46,6 +46,25 @@ def relay_events_task() -> int:
     return webhooks.relay()
 
 
+@shared_task(name="reviews.tasks.stale_queues_task", acks_late=True, ignore_result=True)
+def stale_queues_task() -> dict[str, int]:
+    """Announce queues whose oldest pending item passed their age threshold (once per crossing)."""
+    from reviews.services.stale_queues import check_stale_queues
+
+    result = check_stale_queues()
+    if any(result.values()):
+        log.info("stale queues: %s", result)
+    return result
+
+
+@shared_task(name="reviews.tasks.watch_reviews_task", acks_late=True, ignore_result=True)
+def watch_reviews_task() -> int:
+    """Put watched users whose review time has passed back in the queue (once per watch)."""
+    from reviews import actions
+
+    return actions.surface_due_reviews()
+
+
 @shared_task(name="reviews.tasks.run_task", acks_late=True, ignore_result=True)
 def run_task(task_id: str) -> None:
     """A bulk job (users, queue decisions, their undo) in chunks; resumable (see reviews.services.jobs)."""

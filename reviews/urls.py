@@ -3,7 +3,21 @@ from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
 from reviews.converters import StreamIdConverter
-from reviews.views import appeals, bans, calls, health, images, log, login, overview, policies, queue, tasks, users
+from reviews.views import (
+    appeals,
+    bans,
+    calls,
+    health,
+    images,
+    log,
+    login,
+    overview,
+    policies,
+    preferences,
+    queue,
+    tasks,
+    users,
+)
 
 register_converter(StreamIdConverter, "sid")
 
@@ -37,6 +51,7 @@ urlpatterns = [
     path("appeals/<uuid:pk>/decide", appeals.decide, name="appeal-decide"),
     path("bans/lift", bans.lift, name="bans-lift"),
     path("overview/", overview.overview, name="overview"),
+    path("preferences/", preferences.preferences, name="preferences"),
     *policies.urlpatterns,
 ]
 

@@ -137,3 +137,75 @@ def test_the_restart_backoff_doubles_up_to_its_cap_and_names_the_signal():
     assert [backoff(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert backoff(50) == BACKOFF_MAX == 30
     assert describe_exit(1) == "exited with 1" and describe_exit(-9) == "was killed by SIGKILL"
+
+
+def _get(port: int, path: str, headers: dict | None = None) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return r.status
+
+
+REQUEST_LINE = re.compile(r"\d\d:\d\d:\d\d  \d{3}  [A-Z]+ +\S+  \d+ ms")
+
+
+def test_the_terminal_shows_the_banner_last_and_request_lines_while_the_children_log_to_files(serve):
+    """What a new user sees: step lines, then the banner; after it only one line per request they make. The
+    broker's, gunicorn's and Celery's own output is in VAR_DIR/log/."""
+    logs = Path(serve.log).parent / "log"
+    terminal = _poll(lambda: "Stop with Ctrl-C" in (t := serve.log.read_text()) and t, "the banner", log=serve.log)
+    _poll(lambda: "ready." in (logs / "worker.log").read_text(errors="replace"), "the worker to log that it is ready",
+          log=logs / "worker.log")
+    assert _get(serve.port, "/accounts/login/") == 200  # a page: one line
+    assert _get(serve.port, "/static/reviews/app.css") == 200  # an asset: none
+    assert _get(serve.port, "/accounts/login/?poll=1", {"HX-Request": "true"}) == 200  # an htmx refresh: none
+    _poll(lambda: "GET /accounts/login/?poll=1" in (logs / "access.log").read_text(), "the access log")
+    _stop_and_check_nothing_is_left(serve)
+
+    terminal = serve.log.read_text()
+    before, banner_and_after = terminal.split("  Dashboard:", 1)
+    banner, after = banner_and_after.split("Stop with Ctrl-C.", 1)
+    assert before.strip().splitlines()[-1].startswith("==> starting broker, web, worker"), before
+    for line in ("Demo logins:", "Policies:", "API key:", "API secret:", f"Logs:           {logs}/"):
+        assert line in banner
+    after_lines = [ln for ln in after.splitlines()[1:] if ln.strip()]
+    assert after_lines[-2].startswith("Stopping worker, web, broker") and after_lines[-1] == "Stopped.", after_lines
+    requests = after_lines[:-2]
+    assert len(requests) == 1 and REQUEST_LINE.fullmatch(requests[0]), requests
+    assert " 200  GET    /accounts/login/  " in requests[0]
+    # Nothing of the children's own chatter reached the terminal: it is in their files.
+    for chatter in ("celery@", "[INFO", "Booting worker", "Listening at", "beat", "WARNING", "Ready to accept"):
+        assert chatter not in terminal, chatter
+    assert "Listening at: http://127.0.0.1:" in (logs / "web.log").read_text()
+    assert "celery@" in (logs / "worker.log").read_text() and (logs / "broker.log").exists()
+    access = (logs / "access.log").read_text()
+    assert "GET /static/reviews/app.css" in access and "GET /healthz" in access
+
+
+def test_serve_refuses_a_port_in_use_in_one_clear_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env.update(VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="moderation_site.settings.local")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert f"PORT={port + 1} make run" in result.stderr
+    assert not (tmp_path / "redis").exists()  # nothing was started
+
+
+def test_request_lines_leave_out_refreshes_assets_and_health_checks_but_never_errors():
+    from moderation_site.access_log import on_terminal, terminal_line
+
+    assert on_terminal("GET", "/queue/", 200, htmx=False)
+    assert on_terminal("POST", "/queue/12/decide", 200, htmx=True)  # a decision made in the dashboard
+    assert on_terminal("POST", "/api/v2/moderation/check", 201, htmx=False)
+    assert not on_terminal("GET", "/queue/changes", 200, htmx=True)  # the queue's 3 s refresh
+    assert not on_terminal("GET", "/static/reviews/app.css", 200, htmx=False)
+    assert not on_terminal("GET", "/healthz", 200, htmx=False)
+    assert on_terminal("GET", "/queue/changes", 500, htmx=True)
+    line = terminal_line("GET", "/queue/", "status=pending", 200, 0.0123)
+    assert REQUEST_LINE.fullmatch(line.rstrip("\n")) and "GET    /queue/?status=pending  12 ms" in line
+    assert len(terminal_line("GET", "/x", "q=" + "a" * 500, 200, 0.1)) < 120

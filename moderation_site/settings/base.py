@@ -106,8 +106,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reviews.context_processors.dashboard",
+                "reviews.context_processors.wellness",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": ["template_partials.templatetags.partials", "reviews.templatetags.moderation"],
         },
     },
 ]
@@ -201,11 +202,17 @@ CELERY_BEAT_SCHEDULE = {
     # Commits kick the relay at once; this only wakes retries that are due and events left while the broker
     # was down.
     "relay-events": {"task": "reviews.tasks.relay_events_task", "schedule": 10.0},
+    # Stale-queue alerts (once per crossing) and watched users whose review time has passed.
+    "stale-queues": {"task": "reviews.tasks.stale_queues_task", "schedule": 60.0},
+    "watch-reviews": {"task": "reviews.tasks.watch_reviews_task", "schedule": 60.0},
 }
 
 # --- Moderation -----------------------------------------------------------------------------------
 MODERATION_API_KEY = os.environ.get("MODERATION_API_KEY", "")
 MODERATION_API_SECRET = os.environ.get("MODERATION_API_SECRET", "")
+# A pending item older than this stands out in the queue, and the queue raises `review_queue.stale` to webhooks
+# (custom queues may set their own; 0: never).
+MODERATION_STALE_AFTER_MINUTES = int(os.environ.get("MODERATION_STALE_AFTER_MINUTES", "60"))
 # A claimed queue item stays with its moderator this long unless they act or release it.
 MODERATION_LOCK_SECONDS = int(os.environ.get("MODERATION_LOCK_SECONDS", "300"))
 # The reasons the dashboard offers for bans (required there) and other decisions; a moderator may write their own.
@@ -289,5 +296,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes.apps logs a banner ("AXES: BEGIN version ...") at INFO in every process, manage.py commands included.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
 }

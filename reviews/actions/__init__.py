@@ -56,9 +56,12 @@ from .queue import (
     restore_content,
     set_content_state,
 )
+from .stale_queues import note_queue_age
 from .undo import log_bulk_decision, reopen_item, undo_entry
 from .unflag import unflag_content
 from .users import deactivate_user, ensure_user, partial_update_user, reactivate_user, upsert_user
+from .watchlist import surface_due_reviews, unwatch_user, watch_user
+from .wellness import save_preferences
 
 __all__ = [
     "insert_action_log",
@@ -129,4 +132,9 @@ __all__ = [
     "unmute_call_user",
     "update_call_settings",
     "update_call_user_permissions",
+    "note_queue_age",
+    "save_preferences",
+    "surface_due_reviews",
+    "unwatch_user",
+    "watch_user",
 ]

@@ -104,6 +104,21 @@ def same_expiry(a: datetime | None, b: datetime | None, *, tolerance_seconds: in
     return abs((a - b).total_seconds()) <= tolerance_seconds
 
 
+def renew_mute(model, *, expires_at: datetime | None, now: datetime, **pair):
+    """(the mute of `pair` (a user and what they mute) with this expiry, whether it changed): unchanged when the
+    same one is already in force (an idempotent retry: nothing to log). A mute that ended is renewed in place
+    (the pair is unique) and its creation time restarts; one in force keeps it. The caller holds the muting
+    user's lock."""
+    mute = model.objects.select_for_update().filter(**pair).first()
+    if mute is not None and mute.is_in_force(now) and same_expiry(mute.expires_at, expires_at):
+        return mute, False
+    if mute is None:
+        return model.objects.create(**pair, expires_at=expires_at, created_at=now), True
+    mute.expires_at, mute.created_at = expires_at, (mute.created_at if mute.is_in_force(now) else now)
+    mute.save(update_fields=["expires_at", "created_at", "updated_at"])
+    return mute, True
+
+
 def require_text(value: str | None, field: str, *, max_length: int = 255) -> str:
     if value is None or not str(value).strip():
         raise ModerationError.invalid(field, "is required and must not be empty")

@@ -2,7 +2,7 @@
 
 `create_appeal` files one (one open appeal per decision); `decide_appeal` accepts it (the opposite verb:
 unban, restore, unblock), rejects it, or marks its item reviewed. Every verb an appeal applies goes through
-`_apply_verb`, the one place to point at the verb registry (`reviews/actions/registry.py`) once it lands.
+`_apply_verb`, which applies it from the decision table (`reviews/actions/registry.py`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import Appeal, Ban, EndUser, EntityType, ModerationLog, ReviewQueueItem
 
-from . import bans, future_bans, queue
 from ._common import Actor, lock_user, write_log
 
 ACCEPT_VERBS = {Appeal.Decision.BAN: ("unban",), Appeal.Decision.REMOVAL: ("restore", "unblock"),
@@ -164,24 +163,27 @@ def create_appeal(
 # --- deciding -----------------------------------------------------------------------------------------------
 
 def _apply_verb(verb: str, appeal: Appeal, actor: Actor, reason: str, options: VerbOptions) -> str | None:
-    """The one place an appeal applies a moderation verb. Returns a warning when nothing could be reversed."""
+    """The one place an appeal applies a moderation verb, through the decision table (`registry.apply`), so an
+    unban or restore from the appeals inbox is the same act as from the queue or the API: the same item outcome,
+    claim rule, log row and events. Returns a warning when nothing could be reversed."""
+    from .registry import apply  # the table imports every action module, this one included
+
     if verb == "unban":
         if appeal.ban is None:
             return "the appealed ban no longer exists; nothing to lift"
-        lifted = bans.unban_user(target=appeal.user, actor=actor, channel_cid=appeal.ban.channel_cid, reason=reason,
-                                 item=appeal.item)
-        if options.remove_future_channels_ban:
-            future_bans.lift_future_channel_bans(target=appeal.user, actor=actor)
+        lifted = apply("unban", item=appeal.item, actor=actor, params={
+            "target_user_id": appeal.user_id, "channel_cid": appeal.ban.channel_cid or None, "decision_reason": reason,
+            "remove_future_channels_ban": options.remove_future_channels_ban}).result
         return None if lifted is not None else "the appealed ban had already ended or been lifted"
     if verb in ("restore", "unblock"):
         if appeal.item is None:
             return "the appealed content's queue item no longer exists; restore it by hand"
         before = appeal.item.content_state
-        queue.restore_content(item=appeal.item, actor=actor, decision_reason=reason)
+        apply(verb, item=appeal.item, actor=actor, params={"decision_reason": reason})
         return None if before else "the appealed content was already visible"
     if verb == "mark_reviewed":
         if appeal.item is not None and options.mark_item_reviewed:
-            queue.mark_reviewed(item=appeal.item, actor=actor, decision_reason=reason)
+            apply("mark_reviewed", item=appeal.item, actor=actor, params={"decision_reason": reason})
         return None
     if verb == "reject_appeal":
         return None

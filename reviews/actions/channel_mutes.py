@@ -11,7 +11,7 @@ from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import ChannelMute, EndUser
 
-from ._common import Actor, lock_user, require_text, same_expiry, write_log
+from ._common import Actor, lock_user, renew_mute, require_text, write_log
 
 MAX_EXPIRATION_MS = 100 * 365 * 24 * 3600 * 1000
 
@@ -38,14 +38,9 @@ def mute_channel(*, user: EndUser, channel_cid: str, actor: Actor, expiration_ms
     now = timezone.now()
     expires_at = now + timedelta(milliseconds=expiration_ms) if expiration_ms is not None else None
     lock_user(user)
-    mute = ChannelMute.objects.select_for_update().filter(user=user, channel_cid=channel_cid).first()
-    if mute is not None and mute.is_in_force(now) and same_expiry(mute.expires_at, expires_at):
+    mute, changed = renew_mute(ChannelMute, expires_at=expires_at, now=now, user=user, channel_cid=channel_cid)
+    if not changed:  # the same mute is in force
         return mute
-    if mute is None:
-        mute = ChannelMute.objects.create(user=user, channel_cid=channel_cid, expires_at=expires_at, created_at=now)
-    else:
-        mute.expires_at, mute.created_at = expires_at, (mute.created_at if mute.is_in_force(now) else now)
-        mute.save(update_fields=["expires_at", "created_at", "updated_at"])
     write_log(action="mute_channel", actor=actor, target_user=user,
               custom={"channel_cid": channel_cid, "expires_at": expires_at.isoformat() if expires_at else None})
     events.record("channel.muted", user=payloads.user_common(user), cid=channel_cid,

@@ -68,12 +68,28 @@ def create_queue(*, name: str, type: str, description: str | None = None, filter
     return queue
 
 
+KEEP: Any = object()  # update_queue's stale_after_minutes: leave it as it is (None means "the default")
+MAX_STALE_MINUTES = 366 * 24 * 60
+
+
+def check_stale_minutes(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_STALE_MINUTES:
+        raise ModerationError.invalid("stale_after_minutes", f"must be a whole number of minutes from 0 (never "
+                                                             f"stale) to {MAX_STALE_MINUTES}, or empty (the default)")
+    return value
+
+
 @transaction.atomic
 def update_queue(*, queue_id: Any, actor: Actor, name: str | None = None, description: str | None = None,
-                 filters: dict | None = None, sort: list | None = None) -> CustomQueue:
-    """Change what is given (None leaves a field as it is). Idempotent: nothing changed, nothing written."""
+                 filters: dict | None = None, sort: list | None = None, stale_after_minutes: Any = KEEP) -> CustomQueue:
+    """Change what is given (None leaves a field as it is; for `stale_after_minutes`, None is the default
+    threshold and KEEP leaves it). Idempotent: nothing changed, nothing written."""
     queue = _locked(queue_id)
     changes: dict[str, Any] = {}
+    if stale_after_minutes is not KEEP:
+        changes["stale_after_minutes"] = check_stale_minutes(stale_after_minutes)
     if name is not None:
         changes["name"] = _name(name)
     if description is not None:

@@ -9,7 +9,7 @@ from reviews import events, payloads
 from reviews.errors import ModerationError
 from reviews.models import EndUser, Mute
 
-from ._common import Actor, expiry_from_timeout, lock_user, same_expiry, write_log
+from ._common import Actor, expiry_from_timeout, lock_user, renew_mute, write_log
 from .expiry import expire_mutes
 
 
@@ -22,15 +22,9 @@ def mute_user(*, user: EndUser, target: EndUser, actor: Actor, timeout_minutes: 
     now = timezone.now()
     expires_at = expiry_from_timeout(timeout_minutes, now=now)
     lock_user(user)
-    mute = Mute.objects.select_for_update().filter(user=user, target=target).first()
-    if mute is not None and mute.is_in_force(now) and same_expiry(mute.expires_at, expires_at):
+    mute, changed = renew_mute(Mute, expires_at=expires_at, now=now, user=user, target=target)
+    if not changed:  # the same mute is in force
         return mute
-    if mute is None:
-        mute = Mute.objects.create(user=user, target=target, expires_at=expires_at, created_at=now)
-    else:
-        # An expired mute is renewed in place (the pair is unique); its creation time restarts.
-        mute.expires_at, mute.created_at = expires_at, (mute.created_at if mute.is_in_force(now) else now)
-        mute.save(update_fields=["expires_at", "created_at", "updated_at"])
     write_log(
         action="mute",
         actor=actor,

@@ -29,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from reviews.errors import ModerationError
 from reviews.models import EndUser, EntityType, ModerationLog, Mute, ReviewQueueItem
 
-from . import bans, decisions, mutes, notes, queue, undo, users
-from ._common import Actor, acting_as
+from . import bans, decisions, mutes, notes, queue, undo, users, watchlist
+from ._common import Actor, acting_as, expiry_from_timeout
 
 
 class Kind(enum.StrEnum):
@@ -58,7 +58,9 @@ class Face(enum.StrEnum):
 # --- parameters: one typed schema per verb, validated the same for the API, the forms and admin -------------
 
 class Params(BaseModel):
-    """Unknown keys are ignored (Stream's SDK never sends any); types are checked, rules are the actions'."""
+    """Types are checked here, rules are the actions'. Keys a verb does not take are refused by name where a
+    caller sends them from outside (`parse(..., strict=True)`: the API's sub-objects); the dashboard's forms
+    share one set of fields across verbs (reason / decision_reason), so their extra keys are dropped here."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -163,6 +165,12 @@ class PermissionRequestParams(Params):
 class UserParams(Params):
     target_user_id: str | None = None
     reason: str | None = None
+
+
+class WatchParams(Params):
+    target_user_id: str | None = None
+    reason: str | None = None
+    timeout: int | None = None  # minutes until the watched user comes back for review (none: no timer)
 
 
 # --- how each verb runs -----------------------------------------------------------------------------------
@@ -360,6 +368,17 @@ def _reactivate(c: Ctx):
     return users.reactivate_user(target=_target(c, c.params.target_user_id), actor=c.actor)
 
 
+def _watch(c: Ctx):
+    p: WatchParams = c.params
+    review_after = expiry_from_timeout(p.timeout, field=f"{c.verb.name}.timeout")
+    return watchlist.watch_user(target=_target(c, p.target_user_id), actor=c.actor, reason=p.reason or "",
+                                review_after=review_after)
+
+
+def _unwatch(c: Ctx):
+    return watchlist.unwatch_user(target=_target(c, c.params.target_user_id), actor=c.actor, reason=c.params.why())
+
+
 def _call(cid: str):
     from reviews.models import Call
 
@@ -519,6 +538,11 @@ VERBS: tuple[Verb, ...] = (
          aliases=("deactivate",)),
     Verb("reactivate_user", "Reactivate", run=_reactivate, params=UserParams, undo=undo.undo_reactivate,
          opposite="deactivate_user", done="reactivated", faces=frozenset({USER, ADMIN}), aliases=("reactivate",)),
+    # The watchlist (reviews/actions/watchlist.py): a moderator's act that decides nothing about the user.
+    Verb("watch", "Watch user", kind=Kind.RECORD, run=_watch, params=WatchParams, undo=undo.undo_watch,
+         opposite="unwatch", done="on watch", faces=frozenset({USER})),
+    Verb("unwatch", "Stop watching", kind=Kind.RECORD, run=_unwatch, params=UserParams, undo=undo.undo_unwatch,
+         opposite="watch", done="no longer watched", faces=frozenset({USER})),
     Verb("mark_reviewed", "Mark reviewed", run=_mark_reviewed, params=MarkReviewedParams,
          item=REVIEWED, needs_item=True, undo=undo.undo_mark_reviewed, opposite="reopen", key="a",
          short="Reviewed", done="reviewed", faces=DASHBOARD | {API, ADMIN}, offered=lambda s: not s.reviewed),
@@ -574,6 +598,9 @@ VERBS: tuple[Verb, ...] = (
     Verb("delete_queue", "Delete a queue", kind=Kind.RECORD),
     Verb("assign_queue", "Assign a queue", kind=Kind.RECORD),
     Verb("import_block_list", "Import words into a blocklist", kind=Kind.RECORD),
+    # Written by the beat: a watched user's review time passed; a queue's oldest item passed its age threshold.
+    Verb("watch_review", "Watch review due", kind=Kind.SYSTEM),
+    Verb("queue_stale", "Queue past its age threshold", kind=Kind.SYSTEM),
 )
 BY_NAME: dict[str, Verb] = {v.name: v for v in VERBS}
 _ALIASES: dict[str, Verb] = {a: v for v in VERBS for a in v.aliases}
@@ -610,6 +637,14 @@ def is_moderator_decision(action: str, actor_type: str) -> bool:
     return verb is not None and verb.kind == Kind.DECISION and actor_type in DECIDING
 
 
+def can_undo(action: str, actor_type: str) -> bool:
+    """A log row can be undone when its verb has an undo and a moderator (or server token) made it in that
+    capacity: a decision, or a record that can be reversed (a watch). Others' acts are not undone here."""
+    verb = BY_NAME.get(action)
+    return (verb is not None and verb.undo is not None and verb.kind in (Kind.DECISION, Kind.RECORD)
+            and actor_type in DECIDING)
+
+
 def made_by(action: str, actor_type: str) -> str:
     """Whose act a log row records, for the log's and the Overview's readers: `moderator` (a moderator or a
     server token, deciding or noting), `user` (an end user's own: a report, a block, a mute of their own), or
@@ -627,16 +662,22 @@ DECISION_ACTIONS = tuple(v.name for v in VERBS if v.kind == Kind.DECISION and no
 UNDOABLE = frozenset(v.name for v in VERBS if v.undoable)
 
 
-def parse(verb: Verb, params: Params | dict[str, Any] | None, *, prefix: str | None = None) -> Params:
-    """Validate raw parameters against the verb's schema; the error names the field (`ban.timeout: ...`)."""
+def parse(verb: Verb, params: Params | dict[str, Any] | None, *, prefix: str | None = None,
+          strict: bool = False) -> Params:
+    """Validate raw parameters against the verb's schema; the error names the field (`ban.timeout: ...`).
+    `strict`: a key the verb does not take is an error naming it (no option is silently ignored)."""
     if isinstance(params, verb.params):
         return params
+    where = prefix if prefix is not None else verb.name
+    if strict:
+        unknown = sorted(set(params or {}) - set(verb.params.model_fields))
+        if unknown:
+            raise ModerationError.invalid(f"{where}.{unknown[0]}", f"is not an option of {verb.name}")
     try:
         return verb.params.model_validate({k: v for k, v in (params or {}).items() if v is not None})
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err.get("loc", ()))
-        where = prefix if prefix is not None else verb.name
         field = f"{where}.{loc}" if loc else where
         raise ModerationError.invalid(field, "is required" if err.get("type") == "missing"
                                       else err.get("msg", "is invalid")) from None

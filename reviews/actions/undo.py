@@ -12,6 +12,7 @@ import math
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from reviews import events, payloads
 from reviews.errors import ModerationError
@@ -137,6 +138,27 @@ def undo_reactivate(entry: ModerationLog, actor: Actor) -> None:
     users.deactivate_user(target=_require(entry.target_user, "user", entry), actor=actor)
 
 
+def undo_watch(entry: ModerationLog, actor: Actor) -> None:
+    from .watchlist import unwatch_user
+
+    if (entry.custom or {}).get("updated"):
+        raise ModerationError.invalid("entry", "this entry changed the terms of a watch already open; stop "
+                                               "watching from the user's page instead")
+    unwatch_user(target=_require(entry.target_user, "user", entry), actor=actor, reason="undo")
+
+
+def undo_unwatch(entry: ModerationLog, actor: Actor) -> None:
+    """Watch again with the ended watch's reason, and its review time when that is still ahead."""
+    from .watchlist import watch_user
+
+    custom = entry.custom or {}
+    review_after = parse_datetime(custom.get("review_after") or "")
+    if review_after is not None and review_after <= timezone.now():
+        review_after = None
+    watch_user(target=_require(entry.target_user, "user", entry), actor=actor,
+               reason=custom.get("watch_reason") or "", review_after=review_after)
+
+
 def undo_call_verdict(entry: ModerationLog, actor: Actor) -> None:
     """An automatic call-speech verdict: unmute, unblock or unban the speaker."""
     from .calls import revert_call_verdict
@@ -151,7 +173,7 @@ def undo_entry(*, entry: ModerationLog, actor: Actor) -> ModerationLog | None:
     The entry row is locked so two moderators undoing the same decision at once reverse it only once.
     Anything the opposite action raises rolls the whole undo back.
     """
-    from .registry import BY_NAME, is_moderator_decision
+    from .registry import BY_NAME, can_undo
 
     entry = ModerationLog.objects.select_for_update(of=("self",)).select_related("item", "target_user").get(pk=entry.pk)
     verb = BY_NAME.get(entry.action)
@@ -160,7 +182,7 @@ def undo_entry(*, entry: ModerationLog, actor: Actor) -> ModerationLog | None:
     if (entry.custom or {}).get("external"):
         raise ModerationError.invalid("entry", "this entry records an action taken elsewhere (insert_action_log); "
                                                "undo it where it was taken")
-    if not is_moderator_decision(entry.action, entry.actor_type):
+    if not can_undo(entry.action, entry.actor_type):
         raise ModerationError.invalid("entry", f"entry {entry.pk} is not a moderator's decision "
                                                f"({entry.get_actor_type_display()}): only those are undone here")
     if entry.pk in undone_ids([entry.pk]):

@@ -1,7 +1,9 @@
-"""AI-text labels (INSULT, VULGARITY, HARASSMENT, THREAT, SPAM, SCAM), each with a severity.
+"""AI-text labels (INSULT, VULGARITY, HARASSMENT, THREAT, HATE_SPEECH, SEXUAL_HARASSMENT, SPAM, SCAM), each with a
+severity.
 
 The built-in labellers are what they say they are, nothing more: bands of the toxicity model's score plus
-documented keyword heuristics (docs/policies.md lists every rule). They are not a trained multi-label classifier.
+documented heuristics (docs/policies.md lists every rule; the target + intent ones for threats, hate speech and
+sexual harassment live in harms.py). They are not a trained multi-label classifier.
 An external labeller can be plugged in by settings (`MODERATION_AI_TEXT_URL`); its labels are merged with the
 built-in ones (highest severity per label). It has a timeout and a circuit breaker: after
 `MODERATION_AI_TEXT_BREAKER_FAILURES` failures in a row it is skipped for `MODERATION_AI_TEXT_BREAKER_SECONDS`,
@@ -20,14 +22,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from . import circumvention, toxicity
+from . import circumvention, harms, toxicity
 from .normalise import variants
 
 logger = logging.getLogger(__name__)
 
 SEVERITIES = ("low", "medium", "high", "critical")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-BUILTIN_LABELS = ("INSULT", "VULGARITY", "HARASSMENT", "THREAT", "SPAM", "SCAM")
+BUILTIN_LABELS = ("INSULT", "VULGARITY", "HARASSMENT", "THREAT", "HATE_SPEECH", "SEXUAL_HARASSMENT", "SPAM", "SCAM")
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,6 @@ def band(score: float) -> str | None:
 
 
 _SECOND_PERSON = re.compile(r"\b(?:you|your|youre|you're|yours|yourself|ur|u|ya)\b")
-_THREAT = re.compile(
-    r"\b(?:i(?:'ll| will| am going to|'m going to|m gonna| gonna)\s+(?:kill|hurt|find|beat|end|destroy)\s+(?:you|u)"
-    r"|(?:you(?:'re| are)|ur)\s+(?:dead|going to die|gonna die)"
-    r"|hope\s+(?:you|u)\s+die|watch\s+your\s+back)\b"
-)
 _SELF_HARM_INCITEMENT = re.compile(r"\b(?:kys|kill\s+(?:your\s*self|urself)|go\s+die)\b")
 _SPAM_PHRASES = re.compile(
     r"\b(?:buy now|click here|limited (?:time )?offer|free followers|subscribe to my|check out my|dm me for"
@@ -71,21 +68,35 @@ def builtin_labels(text: str, toxic_score: float | None = None) -> list[Label]:
     labels: list[Label] = []
     tox_band = band(score)
     directed = bool(_SECOND_PERSON.search(normalised))
-    threat = _THREAT.search(normalised)
+    hits = harms.find(normalised)
+    threat = next((h for h in hits if h.label == "THREAT"), None)
     incitement = _SELF_HARM_INCITEMENT.search(normalised)
     if tox_band:
         labels.append(Label("VULGARITY", tox_band, f"toxicity score {score:.2f} ({tox_band} band)"))
         if directed:
             labels.append(Label("INSULT", tox_band, f"toxicity score {score:.2f} addressed to 'you'"))
-    if threat or incitement:
-        sev = "critical" if incitement else "high"
-        phrase = (incitement or threat).group(0)
-        labels.append(Label("THREAT", sev, f"threat phrase {phrase!r}"))
-        labels.append(Label("HARASSMENT", sev, f"threat phrase {phrase!r} aimed at someone"))
-    elif directed and tox_band in ("high", "critical"):
+    if incitement or threat:
+        sev = "critical" if incitement else threat.severity
+        why = f"incitement {incitement.group(0)!r}" if incitement else f"threat ({threat.rule}) {threat.phrase!r}"
+        labels.append(Label("THREAT", sev, why))
+        labels.append(Label("HARASSMENT", sev, f"{why} aimed at someone"))
+    if directed and tox_band in ("high", "critical"):
         labels.append(Label("HARASSMENT", tox_band, f"toxicity score {score:.2f} addressed to 'you'"))
+    for hit in hits:
+        if hit.label != "THREAT":
+            labels.append(Label(hit.label, hit.severity, f"{hit.rule}: {hit.phrase!r}"))
+            if hit.label == "SEXUAL_HARASSMENT":  # unwanted sexual attention is harassment of its reader
+                labels.append(Label("HARASSMENT", hit.severity, f"sexual harassment ({hit.rule}): {hit.phrase!r}"))
     labels += _spam(text, normalised) + _scam(text, normalised)
-    return labels
+    return _highest_per_label(labels)
+
+
+def _highest_per_label(labels: list[Label]) -> list[Label]:
+    best: dict[str, Label] = {}
+    for lab in labels:
+        if lab.label not in best or SEVERITY_RANK[lab.severity] > SEVERITY_RANK[best[lab.label].severity]:
+            best[lab.label] = lab
+    return list(best.values())
 
 
 def _points_severity(points: int, scale: dict[int, str]) -> str | None:
@@ -199,11 +210,7 @@ def known_labels() -> set[str]:
 
 def label_texts(texts: list[str], toxic_scores: list[float] | None = None) -> list[Label]:
     """Highest-severity label of each kind over all texts (built-in, merged with the external labeller)."""
-    best: dict[str, Label] = {}
     found = [lab for i, t in enumerate(texts)
              for lab in builtin_labels(t, toxic_scores[i] if toxic_scores else None)]
     found += external_labels(texts) or []
-    for lab in found:
-        if lab.label not in best or SEVERITY_RANK[lab.severity] > SEVERITY_RANK[best[lab.label].severity]:
-            best[lab.label] = lab
-    return list(best.values())
+    return _highest_per_label(found)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.utils import timezone
 
 from reviews.errors import ModerationError
 from reviews.models import CustomQueue, EndUser, ReviewQueueItem
@@ -61,6 +63,25 @@ def scoped_filterset(data, *, with_people: bool = True) -> tuple[ReviewQueueFilt
     return ReviewQueueFilter(data=merged, queryset=qs), queue, sort
 
 
+def stale_after(queue: CustomQueue | None) -> timedelta | None:
+    """How old a pending item of `queue` (None: the queue of every pending item) may get before it is stale: the
+    queue's own threshold, else MODERATION_STALE_AFTER_MINUTES; None when the queue has none (0 minutes)."""
+    minutes = queue.stale_after_minutes if queue is not None else None
+    if minutes is None:
+        minutes = settings.MODERATION_STALE_AFTER_MINUTES
+    return timedelta(minutes=minutes) if minutes else None
+
+
+def pending_items(queue: CustomQueue | None) -> QuerySet[ReviewQueueItem]:
+    items = queue_items(queue) if queue is not None else ReviewQueueItem.objects.all()
+    return items.filter(status=ReviewQueueItem.Status.PENDING)
+
+
+def oldest_pending(queue: CustomQueue | None) -> ReviewQueueItem | None:
+    """The queue's longest-waiting pending item (one indexed read: status, created_at, id)."""
+    return pending_items(queue).order_by("created_at", "id").first()
+
+
 def item_count(queue: CustomQueue, bound: int = DEPTH_BOUND) -> tuple[int, bool]:
     """Items the queue's filter selects, counted to at most `bound` (exact=False beyond)."""
     return bounded_count(queue_items(queue), bound)
@@ -73,9 +94,40 @@ class QueueSummary:
     depth_exact: bool
     oldest: datetime | None  # when the oldest pending item was created
     assigned: bool  # assigned to the viewer
+    stale_after: timedelta | None = None  # the queue's age threshold
+    stale: bool = False  # its oldest pending item is past the threshold
 
 
-def summaries(viewer: EndUser | None) -> list[QueueSummary]:
+def _is_stale(oldest: datetime | None, threshold: timedelta | None, now: datetime) -> bool:
+    return oldest is not None and threshold is not None and now - oldest > threshold
+
+
+@dataclass(frozen=True)
+class StaleAlert:
+    name: str  # the queue's name ("All pending items" for the default queue)
+    queue: CustomQueue | None
+    oldest: datetime
+    stale_after: timedelta
+
+    @property
+    def stale_after_minutes(self) -> int:
+        return int(self.stale_after.total_seconds() // 60)
+
+
+def stale_alerts(summaries_: list[QueueSummary], *, now: datetime) -> list[StaleAlert]:
+    """The queues whose oldest pending item is past their threshold: the default queue (one indexed read) and
+    the custom queues of `summaries_` (already read)."""
+    alerts = []
+    threshold = stale_after(None)
+    if threshold is not None:
+        oldest = pending_items(None).order_by("created_at", "id").values_list("created_at", flat=True).first()
+        if _is_stale(oldest, threshold, now):
+            alerts.append(StaleAlert("All pending items", None, oldest, threshold))
+    alerts += [StaleAlert(s.queue.name, s.queue, s.oldest, s.stale_after) for s in summaries_ if s.stale]
+    return alerts
+
+
+def summaries(viewer: EndUser | None, *, now: datetime | None = None) -> list[QueueSummary]:
     """Every queue with its depth (pending items, bounded) and oldest pending item; the viewer's assigned queues
     first, then by name. Two indexed reads per queue (a bounded count and a first row by created_at)."""
     queues = CustomQueue.objects.all()
@@ -85,10 +137,13 @@ def summaries(viewer: EndUser | None) -> list[QueueSummary]:
                                            output_field=IntegerField()))
         queues = queues.order_by("mine", "name")
     result = []
+    now = now or timezone.now()
     for queue in queues:
-        pending = queue_items(queue).filter(status=ReviewQueueItem.Status.PENDING)
+        pending = pending_items(queue)
         depth, exact = bounded_count(pending, DEPTH_BOUND)
         oldest = pending.order_by("created_at", "id").values_list("created_at", flat=True).first()
+        threshold = stale_after(queue)
         result.append(QueueSummary(queue=queue, depth=depth, depth_exact=exact, oldest=oldest,
-                                   assigned=getattr(queue, "mine", 1) == 0))
+                                   assigned=getattr(queue, "mine", 1) == 0, stale_after=threshold,
+                                   stale=_is_stale(oldest, threshold, now)))
     return result

@@ -3,13 +3,14 @@ translates Stream's filter object into the same data), so a filter means the sam
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import django_filters
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
 
-from reviews.models import Ban, Flag, ModerationLog, ReviewQueueItem, Severity
+from reviews.models import Ban, Flag, ModerationLog, ReviewQueueItem, Severity, Watch
 from reviews.prepared import PreparedQuery, bind_ids, id_sentinels
 
 from .filtersets import FilterSet
@@ -129,9 +130,11 @@ def item_drawer(item: ReviewQueueItem) -> dict:
             "ip_banned": bool(creator.last_ip) and Ban.objects.in_force().filter(ip_ban=True, ip=creator.last_ip)
             .exists(),
         }
+    from .users import open_watch
+
     return {
         "flags": list(item.flags.select_related("reporter").order_by("-created_at")[:200]),
-        "history": history, "creator": creator,
+        "history": history, "creator": creator, "watch": open_watch(creator) if creator is not None else None,
         "log": list(ModerationLog.objects.filter(item=item).select_related("actor").order_by("-created_at")[:50]),
         "notes": list(item.notes.select_related("author")),
     }
@@ -196,27 +199,57 @@ def _shape(filterset: ReviewQueueFilter) -> tuple | None:
 
 def _reasons_by_item(ids):
     return (Flag.objects.filter(item_id__in=ids).exclude(reason="")
-            .values_list("item_id", "reason").annotate(n=Count("id")).order_by("item_id", "-n", "reason"))
+            .values_list("item_id", "reason").annotate(n=Count("id")).order_by())
+
+
+def _watched_items(ids):
+    """Of these items, those whose creator is on watch and that were made since the watch began: one row each,
+    shaped like a reason row with a count of 0 (a real reason is counted at least once)."""
+    watching = Watch.objects.filter(user_id=OuterRef("entity_creator_id"), ended_at__isnull=True,
+                                    created_at__lte=OuterRef("created_at"))
+    return (ReviewQueueItem.objects.filter(pk__in=ids).filter(Exists(watching))
+            .values_list("id", Value("", output_field=CharField()), Value(0, output_field=IntegerField()))
+            .order_by())
 
 
 @lru_cache(maxsize=128)
-def _reasons_query(n: int) -> PreparedQuery:
-    """Compiled once per page size: compiling the grouped query cost more than running it."""
-    return PreparedQuery(lambda **ids: _reasons_by_item(list(ids.values())), id_sentinels(n))
+def _facts_query(n: int) -> PreparedQuery:
+    """Compiled once per page size: compiling the grouped query cost more than running it. The page's reasons
+    and its watched creators' items in one statement (UNION ALL), so the watchlist costs the queue no query."""
+    def build(**ids):
+        pks = list(ids.values())
+        return _reasons_by_item(pks).union(_watched_items(pks), all=True).order_by("item_id", "-n", "reason")
+    return PreparedQuery(build, id_sentinels(n))
+
+
+@dataclass(frozen=True)
+class RowFacts:
+    reasons: dict  # {item_id: [(reason, count), ...]}, most common first, at most `per_item` each
+    watched: frozenset  # ids of items whose creator is on watch and that were made since the watch began
+
+
+def row_facts(item_ids, per_item: int = 3) -> RowFacts:
+    """What a page of queue rows shows beyond the items themselves, in one query: each item's most common flag
+    reasons (one grouped read, bounded by the distinct reasons per item, not by how many flags an item has
+    collected) and which items are by a watched user."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return RowFacts({}, frozenset())
+    reasons: dict = {}
+    watched = set()
+    for item_id, reason, n in _facts_query(len(ids)).values(**bind_ids(ids)):
+        if n == 0:
+            watched.add(item_id)
+            continue
+        found = reasons.setdefault(item_id, [])
+        if len(found) < per_item:
+            found.append((reason, n))
+    return RowFacts(reasons, frozenset(watched))
 
 
 def top_reasons(item_ids, per_item: int = 3) -> dict:
-    """The most common flag reasons of each item, `{item_id: [(reason, count), ...]}`, in one grouped query
-    (bounded by the distinct reasons per item, not by how many flags an item has collected)."""
-    ids = list(dict.fromkeys(item_ids))
-    if not ids:
-        return {}
-    result: dict = {}
-    for item_id, reason, n in _reasons_query(len(ids)).values(**bind_ids(ids)):
-        reasons = result.setdefault(item_id, [])
-        if len(reasons) < per_item:
-            reasons.append((reason, n))
-    return result
+    """The most common flag reasons of each item, `{item_id: [(reason, count), ...]}` (see `row_facts`)."""
+    return row_facts(item_ids, per_item).reasons
 
 
 def bounded_count(qs: QuerySet, bound: int = 1000) -> tuple[int, bool]:

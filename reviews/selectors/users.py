@@ -11,7 +11,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from reviews.models import Ban, ChannelMute, EndUser, Flag, ModerationLog, Mute, ReviewQueueItem, UserBlock
+from reviews.models import Ban, ChannelMute, EndUser, Flag, ModerationLog, Mute, ReviewQueueItem, UserBlock, Watch
 
 from .filtersets import FilterSet
 from .queue import CharInFilter
@@ -119,7 +119,13 @@ def enforcement_of(user: EndUser, *, viewer: EndUser | None) -> dict:
         "bans_in_force": list(Ban.objects.in_force().filter(target=user)),
         "my_mute": Mute.objects.in_force().filter(user=viewer, target=user).first() if viewer else None,
         "mutes_in_force": list(Mute.objects.in_force().filter(target=user).select_related("user")[:20]),
+        "watch": open_watch(user),
     }
+
+
+def open_watch(user: EndUser) -> Watch | None:
+    """The user's open watch (at most one), with who started it."""
+    return Watch.objects.filter(user=user, ended_at__isnull=True).select_related("watched_by").first()
 
 
 def user_history(user: EndUser, *, limit: int, exclude_item: ReviewQueueItem | None = None) -> dict:

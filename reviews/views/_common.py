@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from reviews.errors import ModerationError
+from reviews.forms import error_text, labelled
 from reviews.models import EndUser
 from reviews.permissions import MODERATORS, ROLE_ORDER, VIEWERS, dashboard_role, identity_for
 
@@ -117,7 +118,7 @@ def action_view(fallback: str = "/queue/"):
             try:
                 return view(request, *args, **kwargs)
             except ModerationError as exc:
-                return error_response(request, exc.message, exc.status, fallback)
+                return error_response(request, labelled(exc.message, exc.field), exc.status, fallback)
 
         return wrapper
 
@@ -152,8 +153,7 @@ def filtered_page(request: HttpRequest, filterset, keys, *, limit: int = 50):
     from reviews.selectors.pagination import Page, keyset_page
 
     if not filterset.is_valid():
-        field, errors = next(iter(filterset.errors.items()))
-        return Page(rows=[], next=None, prev=None), f"{field}: {'; '.join(errors)}"
+        return Page(rows=[], next=None, prev=None), error_text(filterset.form)
     try:
         return keyset_page(filterset.qs, keys, limit=limit, next_cursor=request.GET.get("next") or None), ""
     except ModerationError as exc:

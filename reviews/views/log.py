@@ -60,13 +60,14 @@ def log_list(request):
     done_ids = undone_ids(ids)
     undo_tasks = queue_bulk.undo_progress_for([e.pk for e in page.rows if e.action == queue_bulk.LOG_ACTION])
     for entry in page.rows:
-        # Who did it, as the decision table tells: a moderator's decision (the only kind offered for undo), an
-        # end user's own act (blocking or muting someone for themselves), or the system's.
+        # Who did it, as the decision table tells: a moderator's decision or reversible record (the kinds offered
+        # for undo), an end user's own act (blocking or muting someone for themselves), or the system's.
         entry.by = registry.made_by(entry.action, entry.actor_type)
         entry.undone = entry.pk in done_ids or entry.pk in undo_tasks
-        entry.undoable = registry.is_moderator_decision(entry.action, entry.actor_type) and not entry.undone and \
-            (entry.action in registry.UNDOABLE or entry.action == queue_bulk.LOG_ACTION) and \
-            not (entry.custom or {}).get("external")
+        entry.undoable = not entry.undone and not (entry.custom or {}).get("external") and (
+            registry.can_undo(entry.action, entry.actor_type)
+            or (entry.action == queue_bulk.LOG_ACTION and registry.is_moderator_decision(entry.action,
+                                                                                       entry.actor_type)))
     context = {"page": page, "entries": page.rows, "filters": request.GET, "error": error, "role": role_of(request),
                "can_act": can_act(request), "more_query": query_without(request, "next"),
                "can_undo_matching": role_of(request) == ADMINS and bool(log_filter_data(request.GET)),

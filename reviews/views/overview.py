@@ -14,7 +14,9 @@ from reviews.selectors.overview import queue_health, throughput
 from ._common import page_view, role_of
 
 HOURS = 24
-CHART_W, CHART_H, PAD = 560, 160, 24
+# Chart geometry in SVG units. The charts are laid out at least 480 px wide (app.css), so a unit is about a pixel
+# or more and 12-unit tick labels read at 11 px or larger; the left margin holds the y-axis values.
+CHART_W, CHART_H, PAD, PAD_LEFT = 560, 160, 24, 44
 
 
 def hourly(rows, start) -> list[dict]:
@@ -28,17 +30,26 @@ def hourly(rows, start) -> list[dict]:
 
 
 def bar_chart(series: list[dict], *, width: int = CHART_W, height: int = CHART_H) -> dict:
-    """Bar geometry for the SVG template: every bar scaled to the largest value, labels kept sparse."""
+    """Bar geometry for the SVG template: every bar scaled to the largest value, labels kept sparse (every 4th
+    hour: a 12-unit "HH:00" is about 34 units wide, a bar slot about 21)."""
     top = max([s["value"] for s in series] + [1])
-    slot = (width - PAD) / max(len(series), 1)
+    slot = (width - PAD_LEFT) / max(len(series), 1)
     bars = []
     for i, s in enumerate(series):
         h = round((height - PAD) * s["value"] / top, 1)
         w = min(max(slot - 2, 1), 48)  # a lone bar stays a bar, not a slab
-        bars.append({**s, "x": round(PAD + i * slot + (slot - w) / 2, 1), "w": round(w, 1),
-                     "y": round(height - PAD - h, 1), "h": h, "show_label": len(series) <= 12 or i % 4 == 0,
-                     "tx": round(PAD + i * slot + slot / 2, 1)})
-    return {"bars": bars, "width": width, "height": height, "top": top, "base": height - PAD, "pad": PAD}
+        bars.append({**s, "x": round(PAD_LEFT + i * slot + (slot - w) / 2, 1), "w": round(w, 1),
+                     "y": round(height - PAD - h, 1), "h": h, "show_label": len(series) <= 6 or i % 4 == 0,
+                     "tx": round(PAD_LEFT + i * slot + slot / 2, 1)})
+    return {"bars": bars, "width": width, "height": height, "top": top, "base": height - PAD, "pad": PAD_LEFT,
+            "axis_x": PAD_LEFT - 6}
+
+
+def ranked(series: list[tuple[str, int]]) -> dict:
+    """Decisions per moderator as rows of a bar list: one line per name, so names never overlap however many
+    moderators or however long their names."""
+    top = max([n for _, n in series] + [1])
+    return {"top": top, "rows": [{"label": name, "value": n} for name, n in series]}
 
 
 @page_view()
@@ -54,7 +65,7 @@ def overview(request):
         "role": role_of(request), **health, "now": now,
         "in_chart": bar_chart(in_series), "out_chart": bar_chart(out_series),
         "in_total": sum(s["value"] for s in in_series), "out_total": sum(s["value"] for s in out_series),
-        "mod_chart": bar_chart([{"label": a, "value": n} for a, n in per_mod], height=200),
+        "mod_chart": ranked(per_mod),
         "per_mod": per_mod,
     }
     return render(request, "reviews/overview.html", context)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
@@ -17,10 +19,10 @@ from django.utils.dateparse import parse_datetime
 from reviews import actions
 from reviews.actions import registry
 from reviews.errors import ModerationError
-from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, first_error
-from reviews.models import EntityType, ReviewQueueItem
+from reviews.forms import ACTION_CHOICES, TIMEOUT_PRESETS, DecisionForm, error_text, first_error
+from reviews.models import CustomQueue, EntityType, ReviewQueueItem
 from reviews.selectors import appeals as appeal_selectors
-from reviews.selectors.custom_queues import scoped_filterset, summaries
+from reviews.selectors.custom_queues import scoped_filterset, stale_after, stale_alerts, summaries
 from reviews.selectors.pagination import Page
 from reviews.selectors.queue import (
     SORT_LABELS,
@@ -66,15 +68,31 @@ def _row_context(request) -> dict:
     return {"me_id": me(request).pk, "can_act": can_act(request)}
 
 
-def render_queue_rows(request, items: list[ReviewQueueItem], *, oob: str = "") -> str:
+def _stale_after(request, custom_queue: CustomQueue | None):
+    """The age threshold of the queue the rows are shown in: `custom_queue`, else the one the page names (`cq`
+    in the request, the claim form's `f_cq` or, for HTMX, the page's URL), else the default queue's."""
+    if custom_queue is None:
+        cq = request.GET.get("cq") or request.POST.get("f_cq")
+        if not cq and request.htmx and request.htmx.current_url:
+            cq = (parse_qs(urlsplit(request.htmx.current_url).query).get("cq") or [""])[0]
+        if cq:
+            try:
+                custom_queue = CustomQueue.objects.filter(pk=uuid.UUID(cq)).first()
+            except ValueError:
+                custom_queue = None
+    return stale_after(custom_queue)
+
+
+def render_queue_rows(request, items: list[ReviewQueueItem], *, oob: str = "",
+                      custom_queue: CustomQueue | None = None) -> str:
     """The rows' markup (reviews/views/rows.py); their forms share one CSRF input made once per response."""
-    return render_rows(queue_rows(items, me_id=me(request).pk), can_act=can_act(request),
-                       csrf_input=csrf_input(request), oob=oob)
+    return render_rows(queue_rows(items, me_id=me(request).pk, stale_after=_stale_after(request, custom_queue)),
+                       can_act=can_act(request), csrf_input=csrf_input(request), oob=oob)
 
 
-def rows_html(request, items, *, oob: str = "") -> str:
-    return render_to_string("reviews/queue.html#rows-only",
-                            {"rows_html": render_queue_rows(request, items, oob=oob), "oob": oob}, request=request)
+def rows_html(request, items, *, oob: str = "", custom_queue: CustomQueue | None = None) -> str:
+    rows = render_queue_rows(request, items, oob=oob, custom_queue=custom_queue)
+    return render_to_string("reviews/queue.html#rows-only", {"rows_html": rows, "oob": oob}, request=request)
 
 
 @page_view()
@@ -98,10 +116,10 @@ def queue(request):
         except ModerationError as exc:
             error = exc.message
     else:
-        field, problem = first_error(filterset.form)
-        error = f"{field}: {problem}"
+        error = error_text(filterset.form)
     context = {
-        "page": page, "rows_html": render_queue_rows(request, page.rows), "filters": data, "sort": sort,
+        "page": page, "rows_html": render_queue_rows(request, page.rows, custom_queue=custom_queue), "filters": data,
+        "sort": sort,
         "sorts": SORT_LABELS, "custom_queue": custom_queue,
         "error": error, "more_query": query_without(request, "next"), "role": role_of(request),
         "sort_label": SORT_LABELS.get(sort, sort).lower(), "severities": ["low", "medium", "high", "critical"],
@@ -121,8 +139,9 @@ def queue_switcher(request):
     """The custom queues with their depth and oldest pending item, the viewer's assigned queues first. Loaded
     after the page (two bounded, indexed reads per queue), so the queue page itself costs what it did."""
     current = request.GET.get("cq") or ""
-    queues = summaries(me(request))
-    context = {"custom_queues": queues, "now": timezone.now(),
+    now = timezone.now()
+    queues = summaries(me(request), now=now)
+    context = {"custom_queues": queues, "now": now, "stale_alerts": stale_alerts(queues, now=now),
                "custom_queue": next((s.queue for s in queues if str(s.queue.pk) == current), None)}
     return render(request, "reviews/queue.html#switcher", context)
 
@@ -135,8 +154,9 @@ def changes(request):
     since = parse_datetime(request.GET.get("since") or "") or now
     look_from = since - POLL_OVERLAP
     data = _filter_data(request)
+    custom_queue = None
     try:
-        filterset = scoped_filterset(data, with_people=False)[0]
+        filterset, custom_queue, _ = scoped_filterset(data, with_people=False)
     except ModerationError:  # the custom queue was deleted meanwhile: nothing new matches
         filterset = ReviewQueueFilter(data={}, queryset=ReviewQueueItem.objects.none())
     fresh, updated, gone = [], [], []
@@ -152,8 +172,9 @@ def changes(request):
     held = dict(ReviewQueueItem.objects.filter(locked_until__gt=now).values_list("id", "locked_by_id")[:500])
     context = {
         "since": now.isoformat(), "filter_query": query_without(request, "since"), "gone": gone,
-        "fresh_html": rows_html(request, fresh, oob="upsert") if fresh else "",
-        "updated_html": rows_html(request, updated, oob="upsert-replace") if updated else "",
+        "fresh_html": rows_html(request, fresh, oob="upsert", custom_queue=custom_queue) if fresh else "",
+        "updated_html": (rows_html(request, updated, oob="upsert-replace", custom_queue=custom_queue)
+                         if updated else ""),
         "held_json": json.dumps({str(k): v for k, v in held.items()}),
     }
     return render(request, "reviews/queue.html#live", context)

@@ -111,11 +111,17 @@
     $("#decide-dialog").close();
   });
 
+  // The row's decision menu (a <details>): one open at a time; a click elsewhere or Esc closes it.
+  function closeMenus(except) {
+    $$("details.decide-menu[open]").forEach((d) => { if (d !== except) d.open = false; });
+  }
+  document.addEventListener("click", (evt) => { closeMenus(evt.target.closest && evt.target.closest("details.decide-menu")); });
+
   document.addEventListener("click", (evt) => {
     const t = evt.target.closest("[data-dialog],[data-reveal],[data-close],[data-dismiss],[data-help],[data-close-drawer],#select-all");
     if (!t) return;
     if (t.matches("[data-dialog]")) {
-      if (openDecision(t.closest("tr.queue-row"), t.dataset.dialog)) evt.preventDefault();
+      if (openDecision(t.closest("tr.queue-row"), t.dataset.dialog)) { evt.preventDefault(); closeMenus(); }
     } else if (t.matches("[data-reveal]")) {
       t.classList.toggle("revealed");
       t.setAttribute("aria-pressed", t.classList.contains("revealed") ? "true" : "false");
@@ -219,6 +225,8 @@
     const typing = el.closest && el.closest("textarea, select, [contenteditable], input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit])");
     if (evt.key === "Escape") {
       if (typing && el.id === "f-q") { el.blur(); return; }
+      const menu = $("details.decide-menu[open]");
+      if (menu) { menu.open = false; menu.querySelector("summary").focus(); return; }
       if (!document.querySelector("dialog[open]")) closeDrawer(evt);
       return;
     }

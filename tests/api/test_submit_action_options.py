@@ -84,3 +84,20 @@ def test_mark_reviewed_content_limit_and_disable(stream_client):
                              mark_reviewed=MarkReviewedRequestPayload(disable_marking_content_as_reviewed=True))
     assert ReviewQueueItem.objects.get(pk=user_item2.pk).status == "reviewed"
     assert ReviewQueueItem.objects.get(pk=other.pk).status == "pending"
+
+
+@pytest.mark.parametrize("verb, payload, field", [
+    ("ban", {"reason": "spam", "duration": 60}, "ban.duration"),  # not Stream's name: `timeout`
+    ("delete_message", {"hard_delete": True, "purge": True}, "delete_message.purge"),
+    ("mark_reviewed", {"limit": 3}, "mark_reviewed.limit"),
+])
+def test_an_option_a_verb_does_not_take_is_refused_by_name_and_nothing_changes(api_call, verb, payload, field):
+    ModeratorFactory(id="mod")
+    item = ReviewQueueItemFactory(entity_creator=EndUserFactory(id="bob"))
+    got = api_call("post", "/moderation/submit_action",
+                   {"action_type": verb, "item_id": str(item.pk), "user_id": "mod", verb: payload})
+    assert got.status_code == 400, got.content
+    assert field in got.json()["exception_fields"], got.json()
+    item.refresh_from_db()
+    assert item.status == "pending" and not Ban.objects.exists()
+    assert not ModerationLog.objects.filter(action=verb).exists()

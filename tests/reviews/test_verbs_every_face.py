@@ -33,6 +33,7 @@ BEFORE = {
     "unmute": lambda item, creator: actions.mute_user(user=EndUserFactory(id="mod-x", role="moderator"),
                                                       target=creator, actor=None),
     "reactivate_user": lambda item, creator: actions.deactivate_user(target=creator, actor=None),
+    "unwatch": lambda item, creator: actions.watch_user(target=creator, actor=None),
 }
 # Options each face needs for a verb beyond its defaults (a note has text; the API's is Stream's sub-object).
 FORM_FIELDS = {"note": {"note": "looks like a bot"}}

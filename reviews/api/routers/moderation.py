@@ -439,7 +439,7 @@ def submit_action(request: HttpRequest, data: SubmitActionBody) -> dict:
     if action in UNSUPPORTED:
         raise ModerationError.invalid("action_type", f"{action} is not supported: {UNSUPPORTED[action]}")
     verb = registry.get(action, face=registry.Face.API)
-    params = registry.parse(verb, getattr(data, verb.name, None))
+    params = registry.parse(verb, getattr(data, verb.name, None), strict=True)
     item = _get_item(data.item_id) if data.item_id or verb.needs_item else None
     actor = caller.acting_user(_user_id_of(data.user_id, data.user), "user_id")
     applied = registry.apply(verb, item=item, actor=actor, params=params, override_claim=overrides_claims(request))

@@ -1,9 +1,17 @@
-"""Demo data for `make run`: users, a queue with flags and reasons, bans of every kind, mutes, blocks,
-three calls, and dashboard logins. Idempotent: run it again and nothing is duplicated."""
+"""Demo data for `make run`: a moderation policy with its blocklists, users, a queue with flags and reasons, bans of
+every kind, mutes, blocks, three calls, and dashboard logins. Idempotent: run it again and nothing is duplicated.
+
+Everything moderation state is written through the actions, as the API would write it: the policy and blocklists
+(`create_blocklist`, `upsert_config`), users' reports (`flag_content`), and the policy's verdict on each reported
+message (`check_content` against the demo policy). So an item's recommended action, severity and labels are what the
+policy says about its text, with the rules that fired and why; a report the policy finds nothing in stays
+`flag` at severity none for a moderator to judge. The only direct writes are the demo's own backdating of
+timestamps (so the queue spans two weeks) and the users themselves."""
 
 from __future__ import annotations
 
 import base64
+import logging
 import random
 import struct
 import zlib
@@ -15,7 +23,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from reviews import actions
-from reviews.models import ApiKey, Ban, Call, CallMember, EndUser, EntityType, ReviewQueueItem, Severity
+from reviews.models import (
+    ApiKey,
+    Ban,
+    Blocklist,
+    Call,
+    CallMember,
+    EndUser,
+    EntityType,
+    ModerationConfig,
+    ReviewQueueItem,
+)
 from reviews.permissions import ADMINS, MODERATORS, VIEWERS, identity_for
 from reviews.services.api_keys import ensure_api_key
 
@@ -28,11 +46,13 @@ LOGINS = [  # username, password, group, staff
 ]
 FIRST = ["ada", "bo", "cy", "dee", "eli", "fay", "gus", "hal", "ivy", "jo", "kai", "lu", "max", "nia", "oz",
          "pia", "quin", "ray", "sol", "tia", "uma", "vik", "wes", "xia", "yan", "zoe"]
-MESSAGES = {
+MESSAGES = {  # a report's reason -> messages reported for it (what the demo policy finds in each: see the tests)
     "spam": ["Buy 1000 followers now at cheap-followers dot com!!!", "DM me for free crypto, limited offer",
-             "Click here to win an iPhone: bit.ly/totally-legit", "Earn $500/day from home, message me"],
+             "Click here to win an iPhone: bit.ly/totally-legit", "Earn $500/day from home, message me",
+             "Your account has been suspended. Verify your account at secure-verify dot xyz"],
     "harassment": ["You are an idiot and everyone hates you", "Go to hell, nobody wants you here",
-                   "Shut up loser", "I know where you live"],
+                   "Shut up loser", "I know where you live", "Watch your back, I know where you live",
+                   "Shut the fuck up, nobody asked you", "nobody would miss you, kys"],
     "inappropriate_content": ["This is some seriously explicit stuff I'm posting", "nsfw pic incoming lol",
                               "graphic content warning but I'm sharing anyway"],
     "hate_speech": ["People like you should be banned from the internet", "Your kind is not welcome here"],
@@ -65,6 +85,44 @@ IMAGES = [
 ]
 CHANNELS = ["messaging:general", "messaging:random", "livestream:fortnite", "livestream:music", "team:support"]
 
+# The demo policy: what `check` (and the Policies page's "try it" box) runs. Every engine the server has, with
+# rules a chat app could ship: swearing (the profanity list, a toxicity score from 0.7) is flagged for a look, as
+# are links and contact details; spam domains are removed and scam patterns shadow-blocked (their author still
+# sees them); threats, harassment from high and scams from high severity are removed; explicit nudity in images is
+# removed (docs/policies.md).
+POLICY_KEY = "chat:messaging"
+BLOCKLISTS = [  # name, type, entries, the policy's action on a hit
+    ("profanity_en", "word", ["shit", "fuck", "bitch", "bastard", "asshole", "dickhead", "motherfucker", "wanker",
+                              "bullshit", "piss off"], "flag"),
+    ("spam_domains", "domain", ["cheap-followers.com", "free-crypto.io", "secure-verify.xyz"], "remove"),
+    ("scam_patterns", "regex", [r"\bearn \$?\d[\d,]* ?(/|a|per) ?(day|hour|week)\b",
+                                r"\bfree (crypto|bitcoin|followers|iphone)\b",
+                                r"\bsend (me )?your (seed phrase|password)\b"], "shadow_block"),
+]
+POLICY_BLOCKS = {
+    "block_list_config": {"enabled": True, "rules": [{"name": name, "action": action}
+                                                     for name, _, _, action in BLOCKLISTS]},
+    "automod_toxicity_config": {"enabled": True, "rules": [{"label": "toxic", "threshold": 0.7, "action": "flag"}]},
+    "automod_platform_circumvention_config": {"enabled": True, "rules": [
+        {"label": "link", "threshold": 1, "action": "flag"},
+        {"label": "email", "threshold": 1, "action": "flag"},
+        {"label": "phone_number", "threshold": 1, "action": "flag"}]},
+    "ai_text_config": {"enabled": True, "rules": [
+        {"label": "THREAT", "action": "remove"},
+        {"label": "HARASSMENT", "severity_rules": [{"severity": "medium", "action": "flag"},
+                                                   {"severity": "high", "action": "remove"}]},
+        {"label": "INSULT", "severity_rules": [{"severity": "medium", "action": "flag"}]},
+        {"label": "SPAM", "severity_rules": [{"severity": "low", "action": "flag"},
+                                             {"severity": "high", "action": "shadow_block"},
+                                             {"severity": "critical", "action": "remove"}]},
+        {"label": "SCAM", "severity_rules": [{"severity": "medium", "action": "flag"},
+                                             {"severity": "high", "action": "remove"}]},
+    ]},
+    "ai_image_config": {"enabled": True, "rules": [
+        {"label": "Explicit Nudity", "action": "remove", "min_confidence": 70},
+        {"label": "Suggestive", "action": "flag", "min_confidence": 70}]},
+}
+
 
 class Command(BaseCommand):
     help = "Load realistic demo data (idempotent)."
@@ -74,11 +132,25 @@ class Command(BaseCommand):
         parser.add_argument("--items", type=int, default=1000)
 
     def handle(self, *args, users: int = 300, items: int = 1000, **options):
+        # `make run` seeds before `serve` starts the embedded broker, so commits cannot kick the webhook relay
+        # (beat relays the outbox once the broker is up): the warning that says so is expected here, not news.
+        relay_log = logging.getLogger("reviews.services.webhooks")
+        level = relay_log.level
+        relay_log.setLevel(logging.ERROR)
+        try:
+            self._seed(users, items)
+        finally:
+            relay_log.setLevel(level)
+
+    def _seed(self, users: int, items: int) -> None:
         logins = self._logins()
         ensure_api_key(DEMO_KEY, DEMO_SECRET, "demo key (seed_demo)")
+        policy = self._policy(identity_for(logins["admin"]))
         if EndUser.objects.filter(pk="user-0000").exists():
-            self.stdout.write("Demo data already present; logins and demo API key ensured.")
+            self.stdout.write("==> demo data already there (logins, demo API key"
+                              f"{' and the demo policy' if policy else ''} ensured)")
             return
+        self.stdout.write(f"==> seeding demo data (first run, ~{max(1, items // 30)} s) …")
         rng = random.Random(42)
         moderator = identity_for(logins["moderator"])
         with transaction.atomic():
@@ -86,10 +158,20 @@ class Command(BaseCommand):
         self._queue(rng, people, items)
         self._enforcement(rng, people, moderator)
         self._calls(rng, people)
-        self.stdout.write(self.style.SUCCESS(
-            f"Seeded {len(people)} users, {ReviewQueueItem.objects.count()} queue items, "
-            f"{Ban.objects.count()} bans, 3 calls."
-        ))
+        self.stdout.write(
+            f"    {len(people)} users, {ReviewQueueItem.objects.count()} queue items, {Ban.objects.count()} bans, "
+            f"3 calls, policy {POLICY_KEY!r} with {len(BLOCKLISTS)} blocklists"
+        )
+
+    def _policy(self, admin: EndUser) -> bool:
+        """The demo policy and its blocklists, through the actions an Admin's edit uses. Only into a database with
+        no policy at all: one the user made, changed or deleted is theirs, and a later run leaves it alone."""
+        if ModerationConfig.objects.exists() or Blocklist.objects.exists():
+            return False
+        for name, type_, words, _ in BLOCKLISTS:
+            actions.create_blocklist(name=name, type=type_, words=words, actor=admin)
+        actions.upsert_config(key=POLICY_KEY, blocks=POLICY_BLOCKS, actor=admin)
+        return True
 
     def _logins(self) -> dict[str, User]:
         result = {}
@@ -121,10 +203,15 @@ class Command(BaseCommand):
     def _queue(self, rng: random.Random, people: list[EndUser], count: int) -> None:
         now = timezone.now()
         reasons = list(MESSAGES)
+        reported_users: set[str] = set()
         for i in range(count):
             creator = rng.choice(people)
             reason = rng.choices(reasons, weights=[5, 4, 2, 1, 1, 2])[0]
-            is_user = rng.random() < 0.12
+            # A user is reported once (one item per user: a second report for another reason would show the first
+            # reason beside the second one's message).
+            is_user = rng.random() < 0.12 and creator.pk not in reported_users
+            if is_user:
+                reported_users.add(creator.pk)
             entity_type = EntityType.USER if is_user else EntityType.MESSAGE
             entity_id = creator.pk if is_user else f"msg-{i:05d}"
             payload = {"texts": [rng.choice(MESSAGES[reason])]}
@@ -143,12 +230,17 @@ class Command(BaseCommand):
                 )
             if item is None:
                 continue
-            severity = rng.choice([Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL])
-            action = rng.choices(["flag", "remove", "keep"], weights=[6, 3, 1])[0]
+            if not is_user and ModerationConfig.objects.filter(key=POLICY_KEY, team="").exists():
+                # The policy's verdict on the reported message: stored on the item (recommended action, severity,
+                # labels, the rules that fired) unless it finds nothing, as a `check` from the app would be.
+                actions.check_content(
+                    entity_type=entity_type, entity_id=entity_id, entity_creator_id=creator.pk,
+                    config_key=POLICY_KEY, moderation_payload=payload,
+                    options={"channel_cid": payload["custom"]["channel"]}, actor=None,
+                )
             age = timedelta(minutes=rng.randint(1, 60 * 24 * 14))
             # Spread creation times over two weeks so sorting and paging look like a real queue.
             ReviewQueueItem.objects.filter(pk=item.pk).update(
-                severity=severity, recommended_action=action, labels=[reason],
                 created_at=now - age, updated_at=now - age + timedelta(minutes=5),
             )
 
