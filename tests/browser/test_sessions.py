@@ -167,6 +167,7 @@ def test_double_click_applies_once_without_an_error(live_server, page):
     drawer.get_by_label("Mark reviewed").check()
     apply.dblclick()
     expect(page.locator("#toasts")).to_contain_text("Reviewed")
+    page.locator(f"#item-{on_row.pk} summary").click()  # the row's decision menu
     page.locator(f"#item-{on_row.pk}").get_by_role("button", name="Mark reviewed").dblclick()
     expect(page.locator(f"#item-{on_row.pk}")).to_have_class(re.compile("decided"))
     page.wait_for_load_state("networkidle")
@@ -180,6 +181,7 @@ def test_a_ban_without_a_reason_is_refused_and_heavy_actions_ask_first(live_serv
     item = flag(1, creator=EndUserFactory(id="spammer"))
     login(page, live_server, "mia", "Moderators")
     row = page.locator(f"#item-{item.pk}")
+    row.locator("summary").click()  # the row's decision menu
     row.get_by_role("link", name="Ban creator").click()
     dialog = page.get_by_role("dialog", name="Ban creator")
     dialog.get_by_role("button", name="Apply decision").click()
@@ -197,6 +199,7 @@ def test_a_ban_without_a_reason_is_refused_and_heavy_actions_ask_first(live_serv
     expect(page.get_by_role("alert").filter(has_text="reason: a reason is required for ban creator")).to_be_visible()
     assert not Ban.objects.exists()
     # A preset is enough.
+    row.locator("summary").click()
     row.get_by_role("link", name="Ban creator").click()
     dialog.get_by_label(re.compile("^Reason")).fill("Spam or scam")
     dialog.get_by_role("button", name="Apply decision").click()

@@ -189,15 +189,15 @@ def test_a_ban_without_a_reason_is_refused_on_every_dashboard_face(mia):
     item = flag(1)
     refused = mia.post(reverse("reviews:decide", args=[item.pk]), {"actions": ["ban", "delete"], "reason": "  "}, **HX)
     assert refused.status_code == 400 and refused["HX-Retarget"] == "#toasts"
-    assert b"reason: a reason is required for ban creator" in refused.content
+    assert b"Reason: a reason is required for ban creator" in refused.content
     item.refresh_from_db()
     assert not Ban.objects.exists() and item.content_state == ""
 
     user = mia.post(reverse("reviews:user-act", args=["creator-1"]), {"action": "shadow_ban"}, **HX)
-    assert user.status_code == 400 and b"reason: a reason is required for shadow ban" in user.content
+    assert user.status_code == 400 and b"Reason: a reason is required for shadow ban" in user.content
     bulk = mia.post(reverse("reviews:queue-bulk"), {"actions": "ban", "scope": "selected", "items": [str(item.pk)]},
                     **HX)
-    assert bulk.status_code == 400 and b"reason: a reason is required" in bulk.content
+    assert bulk.status_code == 400 and b"Reason: a reason is required" in bulk.content
     assert not Ban.objects.exists()
 
     applied = mia.post(reverse("reviews:decide", args=[item.pk]), {"actions": ["ban"], "reason": "Spam or scam"},
