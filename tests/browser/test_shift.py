@@ -75,7 +75,9 @@ def test_wellness_preferences_persist_across_a_reload_and_apply(live_server, pag
     assert "grayscale(1)" in style and "blur(6px)" in style, style
 
     # One decision on graphic content reaches this moderator's threshold: a gentle notice, not a wall.
-    page.locator(f"#item-{graphic.pk}").get_by_role("button", name="Mark reviewed").click()
+    row = page.locator(f"#item-{graphic.pk}")
+    row.locator("summary").click()  # the row's decision menu
+    row.get_by_role("button", name="Mark reviewed").click()
     reminder = page.locator("#break-reminder")
     expect(reminder).to_be_visible()
     expect(reminder).to_contain_text("1 decisions on graphic content")

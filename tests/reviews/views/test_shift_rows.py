@@ -172,7 +172,8 @@ def test_watch_and_stop_watching_from_the_user_page(mod_client):
 def test_a_bad_review_time_is_a_clear_error(mod_client):
     EndUserFactory(id="bob")
     response = mod_client.post(reverse("reviews:user-act", args=["bob"]), {"action": "watch", "timeout": "7"}, **HX)
-    assert response.status_code == 400 and "timeout" in response.content.decode()
+    # The error names the field by its label (the form's `timeout`, "Duration"), as every dashboard error does.
+    assert response.status_code == 400 and "Duration: Select a valid choice" in response.content.decode()
     assert not Watch.objects.exists()
 
 
