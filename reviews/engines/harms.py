@@ -44,11 +44,12 @@ _FAMILY = _any("daughter", "son", "kids?", "children", "wife", "husband", "famil
 
 # Verbs of violence whatever follows them ...
 _HARM_VERB = _any(
-    "kill", "murder", "hurt", "stab", "shoot", "punch", "kick", "slap", "strangle", "choke", "drown", "burn", "break",
-    "smash", "snap", "slit", "cut", "run\\s+over", "blow\\s+up", "rape", "torture", "skin", "gut", "hang", "lynch",
-    "poison", "bash", "batter", "cripple", "maim", "get\\s+even\\s+with", "beat\\s+up", "set\\s+fire\\s+to", "torch",
-    "put\\s+a\\s+bullet\\s+in",
+    "kill", "murder", "hurt", "stab", "punch", "slap", "strangle", "choke", "drown", "smash", "slit", "run\\s+over",
+    "blow\\s+up", "rape", "torture", "skin", "gut", "lynch", "bash", "batter", "cripple", "maim", "get\\s+even\\s+with",
+    "beat\\s+up", "set\\s+fire\\s+to", "torch", "put\\s+a\\s+bullet\\s+in",
 )
+# ... verbs with a harmless "verb you a thing" reading ("I'll cut you a slice", "I'll shoot you an email") ...
+_GIVE_HARM_VERB = _any("shoot", "kick", "burn", "break", "snap", "cut", "hang", "poison")
 # ... and verbs that chat uses harmlessly ("I'll find you at the airport", "I'll beat you to the finish line"): these
 # count only when the clause ends on the person or goes on menacingly ("I will find you.", "find u and end u").
 _SOFT_HARM_VERB = _any("find", "beat", "end", "destroy", "hunt", "hunt\\s+down", "track\\s+down", "come\\s+for",
@@ -62,8 +63,9 @@ _NOT_GIVE = r"(?!\s+(?:a|an|the|some|one|that|this|those|these|my|any|more|back|
 _YOUR_TARGET = _any("face", "head", "skull", "neck", "throat", "arms?", "legs?", "fingers", "hands?", "teeth",
                     "knees", "kneecaps", "eyes", "nose", "jaw", "ribs", "brains?", "ass", "house", "home", "car",
                     "shop", "store", "office", "business", "life", "dog", "cat", _FAMILY)
-_HARM_OBJECT = rf"(?:{_YOU}\b{_NOT_GIVE}|{_YOUR}\s+(?:little\s+)?{_YOUR_TARGET}\b|him\b{_NOT_GIVE}|her\b{_NOT_GIVE}" \
-               rf"|them\b{_NOT_GIVE}|everyone|every\s+(?:last\s+)?one\s+of\s+(?:you|them))"
+_YOUR_THING = rf"(?:both\s+|all\s+)?{_YOUR}\s+(?:little\s+)?{_YOUR_TARGET}\b"
+_HARM_OBJECT = rf"(?:{_YOU}\b|{_YOUR_THING}|him\b|her\b|them\b|everyone|every\s+(?:last\s+)?one\s+of\s+(?:you|them))"
+_GIVE_OBJECT = rf"(?:{_YOU}\b{_NOT_GIVE}|{_YOUR_THING}|him\b{_NOT_GIVE}|her\b{_NOT_GIVE}|them\b{_NOT_GIVE}|everyone)"
 # Verbs that gaming and sport use figuratively; with a contest or a joke marker in the text they are not threats.
 _CONTEST_VERBS = {"destroy", "beat", "end", "bury", "smash", "kill", "murder", "hunt", "find", "knock", "break",
                   "wreck", "hunt down", "track down", "come for", "come after", "shoot"}
@@ -73,13 +75,14 @@ _CONTEST = re.compile(
     r"|pitch|scrabble|monopoly|board\s+game|gg|lol|lmao|haha+|hehe|jk|just\s+kidding|kidding)\b|[:;]-?[)pd]"
 )
 _FIRST_PERSON_HARM = re.compile(
-    rf"{_I_WILL}{_FILLER}\s+(?:(?P<verb>{_HARM_VERB})\s+{_HARM_OBJECT}"
+    rf"{_I_WILL}{_FILLER}\s+(?:(?P<verb>{_HARM_VERB})\s+{_HARM_OBJECT}|(?P<give>{_GIVE_HARM_VERB})\s+{_GIVE_OBJECT}"
     rf"|(?P<soft>{_SOFT_HARM_VERB})\s+(?:{_YOU}|him|her|them)\b{_SOFT_END}"
     rf"|(?P<soft2>beat|destroy|wreck|bury)\s+{_YOUR}\s+(?:little\s+)?{_YOUR_TARGET}\b"
     rf"|knock\s+{_YOUR}\s+(?:teeth|head|block|lights)\s+(?:out|off|in)\b"
     rf"|(?:make|teach|put)\s+{_YOU}\s+(?:pay|regret|suffer|bleed|beg|disappear|a\s+lesson|in\s+(?:a|the)\s+"
     rf"(?:hospital|wheelchair|ground|grave|ambulance|coffin|ditch|morgue))|make\s+{_YOUR}\s+life\s+(?:a\s+)?"
-    rf"(?:living\s+)?hell|run\s+(?:{_YOU}|him|her|them)\s+over"
+    rf"(?:living\s+)?hell|run\s+(?:{_YOU}|him|her|them)\s+over|make\s+sure\s+(?:{_YOU}|he|she|they)\s+(?:never|can'?t"
+    r"|won'?t|don'?t|doesn'?t)\s+(?:walk|see|talk|wake|breathe|work|sleep|come\s+back)"
     r"|(?:choke|beat|knock|squeeze|kick|punch|slap|strangle)\s+the\s+(?:life|living\s+daylights|hell|shit|crap)\s+"
     rf"out\s+of\s+(?:{_YOU}|him|her|them))")
 
@@ -96,7 +99,14 @@ _THREAT_RULES: list[tuple[str, str, re.Pattern[str]]] = [
         r"|alive)|walk\s+again|wake\s+up|see\s+(?:it|us|me)\s+coming)"
         rf"|\b{_YOU}\s*(?:'re|are|re)\s+(?:finished|done\s+for|a\s+dead\s+(?:man|woman))\s*(?:[.!]|$)"
         rf"|\b(?:{_YOU}\s*'?\s*re|{_YOU}\s+are|ur)\s+(?:dead|going\s+to\s+die|gonna\s+die)\b(?!\s+(?:tired|serious|"
-        r"right|wrong|on|to\s+me|inside|funny))")),
+        r"right|wrong|on|to\s+me|inside|funny))"
+        rf"|\b(?:{_YOU}\s*'?\s*re|{_YOU}\s+are|ur)\s+(?:going|gonna\s+go)\s+to\s+(?:the\s+)?(?:hospital|morgue|grave|"
+        r"cemetery)\s*(?:[.!,]|$)"
+        rf"|\b{_YOU}\s+(?:'ll\s+|will\s+)?(?:leave|go\s+home|end\s+up)\s+in\s+(?:a|an|the)\s+(?:ambulance|body\s*bag|"
+        r"coffin|hearse)"
+        r"|\b(?:you|u|he|she|they)\s+(?:won'?t|will\s+not)\s+live\s+to\s+see"
+        rf"|\bpeople\s+like\s+{_YOU}\s+(?:end\s+up|get|deserve\s+to\s+(?:be|get))\s+(?:dead|in\s+a\s+ditch|hurt|shot|"
+        r"killed|buried|stabbed)")),
     # "I know where you live", "we know which school your kids go to", "I have your address"
     ("knows-where-you-are", "high", re.compile(
         rf"\b(?:i|we)\s+know\s+(?:where|which\s+\w+|what\s+(?:school|street|house|car|bus|train|gym)\b)\s+(?:\w+\s+)?"
@@ -113,14 +123,19 @@ _THREAT_RULES: list[tuple[str, str, re.Pattern[str]]] = [
         r"|\bsix\s+feet\s+under|\bnever\s+find\s+(?:the|your|ur|his|her)\s+body|\bcarried\s+out\s+in\s+a\s+(?:bag|"
         rf"body\s*bag|coffin)|\bleave\s+town\s+while\s+{_YOU}\s+(?:still\s+)?can|\b(?:i'?m|i\s+am|we'?re|we\s+are)"
         rf"\s+coming\s+for\s+{_YOU}|\b{_YOU}\s+should\s+be\s+(?:afraid|scared|terrified)|\b{_YOU}\s+(?:better|had\s+"
-        r"better)\s+(?:watch|run|hide)")),
+        r"better)\s+(?:watch|run|hide)"
+        r"|\b(?:after|when|once)\s+(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:done|finished|through)\s+with\s+(?:you|u)\b"
+        rf"|\bhope\s+{_YOUR}\s+doors?\s+(?:are|is)\s+locked|\benjoy\s+{_YOUR}\s+last\s+(?:day|days|week|weekend|"
+        r"night|breath|moments?)\b|\bpray\s+(?:i|we)\s+(?:never|don'?t)\s+(?:find|catch|see|meet)"
+        r"|\bsee\s+what\s+happens\s+(?:when|if)\s+(?:i|we)\b")),
     # "something bad is going to happen to you", "it would be a shame if your house caught fire"
     ("harm-will-happen", "high", re.compile(
         r"\bsomething\s+(?:bad|terrible|nasty|awful|horrible)?\s*(?:is\s+going\s+to|will|might|could|gonna)\s+happen"
         rf"\s+to\s+(?:{_YOU}|{_YOUR}\s+\w+)|\b(?:would|'d)\s+be\s+a\s+shame\s+if\s+(?:something|{_YOU}|{_YOUR})"
         rf"|\baccidents\s+happen\b.*\b{_YOU}|\b{_YOU}\b.*\baccidents\s+happen"
         rf"|\b{_YOUR}\s+(?:house|home|car|shop|place|family|office)\s+(?:gets|will\s+get|is\s+getting|is\s+going\s+to"
-        r"\s+get)\s+a\s+visit\b(?!\s+from)")),
+        r"\s+get)\s+a\s+visit\b(?!\s+from)"
+        rf"|\b{_YOUR}\s+(?:\w+\s+)?\w+\s+would\s+look\s+(?:\w+\s+)?(?:on\s+fire|in\s+flames|burning)")),
     # "... or your brother gets hurt", "your daughter walks home alone on Tuesdays, doesn't she?"
     ("family-targeted", "critical", re.compile(
         rf"\b{_YOUR}\s+(?:little\s+)?{_FAMILY}\s+(?:\w+\s+){{0,3}}?(?:gets?\s+hurt|will\s+(?:get\s+hurt|pay|suffer)"
@@ -151,7 +166,8 @@ _THREAT_RULES: list[tuple[str, str, re.Pattern[str]]] = [
 
 def threat(text: str) -> Hit | None:
     m = _FIRST_PERSON_HARM.search(text)
-    verb = " ".join((m.group("verb") or m.group("soft") or m.group("soft2") or "").split()) if m else ""
+    verb = " ".join((m.group("verb") or m.group("give") or m.group("soft") or m.group("soft2") or "").split()) \
+        if m else ""
     if m and not (verb in _CONTEST_VERBS and _CONTEST.search(text)):
         return Hit("THREAT", "high", "first-person-harm", m.group(0))
     for name, severity, pattern in _THREAT_RULES:
@@ -228,14 +244,18 @@ _HATE_RULES: list[tuple[str, str, re.Pattern[str] | None, re.Pattern[str] | None
         rf"|{_GROUP}\s+(?:are\s+)?(?:behind|control|controls|run|runs|own|owns)\s+(?:every|all|the)\s+(?:\w+\s+)?"
         r"(?:wars?|media|banks?|world|government|money|economy)\b"
         rf"|{_GROUP}\s+(?:breed|multiply|live|act|behave)\s+like\s+(?:rats|rabbits|animals|cockroaches|vermin|"
-        r"insects|pigs|dogs|savages)"), None),
+        r"insects|pigs|dogs|savages)"
+        rf"|{_GROUP}\s+(?:are\s+)?(?:\w+\s+)?(?:less|not\s+as)\s+(?:intelligent|evolved|civili[sz]ed|human|capable)"
+        rf"|{_GROUP}\s+(?:all\s+)?(?:smell|stink)\b|{_GROUP}\s+(?:all\s+)?have\s+no\s+(?:morals|souls?|shame|culture|"
+        r"brains?|honou?r)"), None),
     # "Muslims don't belong in civilised countries", "women don't deserve the right to vote", "go back to your
     # own country", "gay people shouldn't be allowed near children", "women belong in the kitchen"
     ("group-excluded", "medium", re.compile(
         rf"{_GROUP}\s+(?:\w+\s+)?(?:should|must|need\s+to|needs\s+to|ought\s+to|deserve\s+to|have\s+to)\s+"
         rf"(?:all\s+)?(?:be\s+)?(?:all\s+)?{_EXCLUSION}"
         rf"|{_GROUP}\s+(?:don'?t|do\s+not|doesn'?t|does\s+not|never)\s+(?:belong|deserve)"
-        rf"|{_GROUP}\s+(?:should(?:n'?t|\s+not)|must\s+not|mustn'?t|can'?t|cannot)\s+be\s+(?:allowed|trusted|let)"
+        rf"|{_GROUP}\s+(?:[\w,']+\s+){{0,4}}?(?:should(?:n'?t|\s+not)|must\s+not|mustn'?t|can'?t|cannot)\s+be\s+"
+        r"(?:allowed|trusted|let)"
         rf"|{_GROUP}\s+(?:should|must|belong)\s+(?:\w+\s+)?(?:stay\s+)?in\s+(?:the|their)\s+kitchen"
         rf"|{_GROUP}\s+(?:belong|belongs)\s+to\s+(?:men|us|their\s+husbands)"
         rf"|{_GROUP}\s+(?:are|is)\s+only\s+good\s+for"
@@ -307,8 +327,8 @@ _SEXUAL_RULES: list[tuple[str, int, re.Pattern[str]]] = [
     # "show me your boobs", "take off your top", "get in the back seat and take your clothes off"
     ("orders-undressing", 3, re.compile(
         rf"\bshow\s+me\s+(?:your|ur|those|them|some)\s+(?:\w+\s+)?{_BODY}\b|\blet\s+me\s+see\s+(?:those|your|ur)\s+"
-        rf"(?:\w+\s+)?{_BODY}\b|\b(?:take|get|pull|rip)\s+(?:off\s+)?(?:your|ur|that|those)\s+(?:\w+\s+)?"
-        rf"{_CLOTHES}\b(?!\s+(?:to|for|in)\b)|\bget\s+naked\b|\bstrip\s+for\s+me|\bprivate\s+dance|\blap\s+dance"
+        rf"(?:\w+\s+)?{_BODY}\b|\b(?:take|pull|rip)\s+off\s+(?:your|ur|that|those)\s+(?:\w+\s+)?{_CLOTHES}\b"
+        rf"|\b(?:take|get|pull|rip)\s+(?:your|ur|that|those)\s+(?:\w+\s+)?{_CLOTHES}\s+off\b|\bget\s+naked\b|\bstrip\s+for\s+me|\bprivate\s+dance|\blap\s+dance"
         r"|\bsit\s+on\s+my\s+(?:lap|face)|\bwhat'?s\s+under\s+(?:that|your|ur)\s+\w+"
         r"|\bwhat\s+(?:are|r)\s+(?:you|u)\s+wearing\b(?!\s+(?:to|for|at|on|tomorrow|tonight)\b)|\b(?:what'?s|what\s+is)\s+(?:your|ur)\s+bra\s+size"
         r"|\bwhat\s+colou?r\s+(?:is|are)\s+(?:your|ur)\s+(?:underwear|panties|bra|knickers|thong)")),
@@ -317,9 +337,11 @@ _SEXUAL_RULES: list[tuple[str, int, re.Pattern[str]]] = [
         r"\b(?:i\s+want\s+to|i\s+wanna|i'?d(?:\s+(?:love|like)\s+to)?|i\s+would(?:\s+(?:love|like)\s+to)?|let\s+me"
         r"|i'?m\s+going\s+to|i'?ll|i\s+will|i\s+could|i\s+keep|can'?t\s+stop|i\s+dreamed\s+about|imagine)"
         r"\s+(?:\w+\s+){0,2}?(?:lick|taste|touch|kiss|grope|fondle|spank|undress|feel|bend|ride|fuck|bang|screw|"
-        r"imagin\w*|thinking\s+(?:of|about)|having\s+sex\s+with|sleep\s+with|see)\s+"
+        r"imagin\w*|thinking\s+(?:of|about)|having\s+sex\s+with|sleep\s+with)\s+"
+        r"(?:every\s+inch\s+of\s+|all\s+over\s+)?"
         rf"(?:{_YOU}\b(?!\s+(?:later|soon|tomorrow|at|in\s+(?:the|a)\s+(?:office|meeting)))|{_YOUR}\s+(?:\w+\s+)?"
-        rf"{_BODY})|\bsleep\s+with\s+me\b|\b(?:wanna|want\s+to|let'?s)\s+(?:sext|hook\s+up|get\s+naked|have\s+sex"
+        rf"{_BODY})|\b(?:to|with)\s+{_YOU}\s+in\s+(?:my\s+)?bed\b|\bwatch(?:ing|ed)?\s+{_YOU}\s+(?:change|undress|"
+        r"shower|strip)|\bsatisfy\s+(?:you|u)\s+like\s+i|\b(?:nicer|friendlier)\s+to\s+me\s+after\s+(?:hours|work)|\bsleep\s+with\s+me\b|\b(?:wanna|want\s+to|let'?s)\s+(?:sext|hook\s+up|get\s+naked|have\s+sex"
         r"|fuck|bang)|\bhave\s+sex\s+with\s+(?:you|u|me)\b|\bon\s+(?:your|ur)\s+knees\s+(?:in\s+front\s+of|for)\s+me"
         r"|\bbend\s+(?:you|u)\s+over\b|\bmoaning\s+my\s+name|\btouching\s+myself|\bi'?m\s+(?:so\s+)?hard\b"
         r"|\bhow\s+much\s+for\s+a\s+night|\b(?:wild|good|great)\s+in\s+bed|\bdirty\s+things\s+to\s+(?:you|u)"
@@ -334,7 +356,8 @@ _SEXUAL_RULES: list[tuple[str, int, re.Pattern[str]]] = [
         r"butt|booty|rack|breasts|cleavage)\b|\b(?:those|that|your|ur)\s+(?:shorts|skirt|dress|jeans|leggings|top)"
         r"\s+(?:\w+\s+){0,2}?(?:make|makes|is|are)\s+(?:me\s+want|begging)|\bturn\s+around\s+again"
         r"|\bwear\s+(?:something\s+)?(?:less|tighter|shorter|smaller)\b|\basking\s+for\s+it\b.*\bdress\w*"
-        rf"|\b{_YOUR}\s+(?:\w+\s+)?{_BODY}\s+(?:is|are)\s+(?:made|built)\s+for"
+        rf"|\b{_YOUR}\s+(?:\w+\s+)?{_BODY}\s+(?:is|are)\s+(?:made|built)\s+for|\bwith\s+nothing\s+on\b"
+        rf"|\b{_YOU}\s+(?:look|have|got)\s+(?:\w+\s+){{0,4}}?(?:a\s+)?porn\s*star"
         r"|\b(?:you'?d|you\s+would|u\s+would|you'?ll)\s+look\s+(?:\w+\s+)?(?:better|good|great|hot|sexy|amazing)\s+"
         r"(?:naked|nude|topless|without\s+(?:\w+\s+)?(?:clothes|top|bra)|in\s+(?:my\s+bed|lingerie|a\s+thong))")),
 ]
