@@ -11,14 +11,17 @@ from reviews.engines.ai_text import builtin_labels, known_labels
 from tests.engines.labelled import HARMFUL, SPLITS, TARGET_LABEL, load, measure
 
 # (recall floor per category, ceiling on harmless lines with any label, most harmless lines with a heuristic label)
-# per split: what was reached minus about one line of recall, plus about one line of false positives.
+# per split: what was reached minus about one line of recall, plus about one line of false positives. The later
+# splits were written before the round of heuristics that first saw them (docs/policies.md tells the story).
 FLOORS = {
-    # Written second, before the first held-out split's misses were read; never tuned on. Reached: threat 4/26,
-    # identity hate 13/26, sexual harassment 3/26; 3/64 harmless with any label, 0 with a heuristic label.
-    # (Before this work: 2/26, 0/26 and 0/26 (no such labels); 4/64, 2 of them THREAT.)
-    "heldout2": ({"threat": 0.11, "identity_hate": 0.46, "sexual_harassment": 0.07}, 0.07, 1),
-    # Written first, measured blind after the first round (12/26, 22/26, 17/26; 4/64 and 1), then its misses were
-    # read and the second round fixed them: 25/26 each; 3/64, 0.
+    # Written before the third round of heuristics and never tuned on: the honest figure. Reached: threat 5/26,
+    # identity hate 17/26, sexual harassment 13/26; 4/64 harmless with any label, 0 with a heuristic label.
+    # (Before this work: 0/26, 0/26, 0/26 (no such labels); 4/64, 0.)
+    "heldout3": ({"threat": 0.15, "identity_hate": 0.61, "sexual_harassment": 0.46}, 0.08, 1),
+    # Written before the second round; blind it gave 4/26, 13/26, 3/26 (before this work 2/26, 0/26, 0/26); its misses
+    # were read for the third round: 23/26, 26/26, 26/26; 3/64, 0.
+    "heldout2": ({"threat": 0.84, "identity_hate": 0.96, "sexual_harassment": 0.96}, 0.07, 1),
+    # Written first; blind after the first round 12/26, 22/26, 17/26; read for the second round: 25/26 each; 3/64, 0.
     "heldout": ({"threat": 0.92, "identity_hate": 0.92, "sexual_harassment": 0.92}, 0.07, 1),
     # Tuned on from the start: 39/40, 40/40, 37/40; 6/100, 0.
     "dev": ({"threat": 0.92, "identity_hate": 0.95, "sexual_harassment": 0.87}, 0.08, 1),
@@ -31,7 +34,7 @@ def test_the_set_is_big_enough_and_the_splits_do_not_overlap():
     assert len(texts) == len(set(texts))
     for category in HARMFUL:
         assert sum(row["category"] == category for row in rows) >= 60
-        assert sum(row["category"] == category for row in load("heldout2")) >= 25
+        assert sum(row["category"] == category for row in load("heldout3")) >= 25
     assert sum(row["category"] == "harmless" for row in rows) >= 150
     assert set(TARGET_LABEL.values()) <= known_labels()
 
