@@ -1,7 +1,9 @@
 """The labelled text set (tests/engines/data/) and how the built-in AI-text labellers are scored on it.
 
-Two splits written by hand for issue 18: `heldout` was written and committed first and is never looked at while
-tuning the heuristics; `dev` is what they are tuned on. Categories: `threat` (threats without profanity),
+Four splits written by hand for issue 18: `dev`, tuned on from the start; `heldout`, written first, measured blind
+after the first round of heuristics and read for the second; `heldout2`, written before the second round, measured
+blind after it and read for the third; `heldout3`, written before the third round and never read or tuned on
+(docs/policies.md has the figures). Categories: `threat` (threats without profanity),
 `identity_hate` (hate against a group without slurs), `sexual_harassment`, and `harmless` look-alikes (news about
 threats, "I'll kill it at the gym", discussions of identity, sexual-health questions, compliments, gaming talk).
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "heldout2", "heldout3")
 HARMFUL = ("threat", "identity_hate", "sexual_harassment")
 TARGET_LABEL = {"threat": "THREAT", "identity_hate": "HATE_SPEECH", "sexual_harassment": "SEXUAL_HARASSMENT"}
 

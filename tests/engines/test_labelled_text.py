@@ -8,37 +8,40 @@ from __future__ import annotations
 import pytest
 
 from reviews.engines.ai_text import builtin_labels, known_labels
-from tests.engines.labelled import HARMFUL, TARGET_LABEL, load, measure
+from tests.engines.labelled import HARMFUL, SPLITS, TARGET_LABEL, load, measure
 
-# Reached (held-out: threat 12/26, identity hate 22/26, sexual harassment 17/26; 4/64 harmless lines given any
-# label, 1 of them a THREAT/HATE_SPEECH/SEXUAL_HARASSMENT label) minus ~5 points of recall, plus a line or two of
-# false positives. Before this work the same split gave 0/26, 0/26, 0/26 (those labels did not exist) and 5/64.
-HELDOUT_RECALL_FLOOR = {"threat": 0.40, "identity_hate": 0.80, "sexual_harassment": 0.60}
-HELDOUT_FALSE_POSITIVE_CEILING = 0.08  # any label, the toxicity bands' included
-HELDOUT_HARM_FALSE_POSITIVES = 2  # harmless lines given one of the three heuristic labels
-# Dev (the split the heuristics were tuned on): 39/40, 40/40, 37/40; 6/100 harmless with any label, 0 with a
-# heuristic label.
-DEV_RECALL_FLOOR = {"threat": 0.92, "identity_hate": 0.95, "sexual_harassment": 0.87}
-DEV_FALSE_POSITIVE_CEILING = 0.08
-DEV_HARM_FALSE_POSITIVES = 1
+# (recall floor per category, ceiling on harmless lines with any label, most harmless lines with a heuristic label)
+# per split: what was reached minus about one line of recall, plus about one line of false positives. The later
+# splits were written before the round of heuristics that first saw them (docs/policies.md tells the story).
+FLOORS = {
+    # Written before the third round of heuristics and never tuned on: the honest figure. Reached: threat 5/26,
+    # identity hate 17/26, sexual harassment 13/26; 4/64 harmless with any label, 0 with a heuristic label.
+    # (Before this work: 0/26, 0/26, 0/26 (no such labels); 4/64, 0.)
+    "heldout3": ({"threat": 0.15, "identity_hate": 0.61, "sexual_harassment": 0.46}, 0.08, 1),
+    # Written before the second round; blind it gave 4/26, 13/26, 3/26 (before this work 2/26, 0/26, 0/26); its misses
+    # were read for the third round: 23/26, 26/26, 26/26; 3/64, 0.
+    "heldout2": ({"threat": 0.84, "identity_hate": 0.96, "sexual_harassment": 0.96}, 0.07, 1),
+    # Written first; blind after the first round 12/26, 22/26, 17/26; read for the second round: 25/26 each; 3/64, 0.
+    "heldout": ({"threat": 0.92, "identity_hate": 0.92, "sexual_harassment": 0.92}, 0.07, 1),
+    # Tuned on from the start: 39/40, 40/40, 37/40; 6/100, 0.
+    "dev": ({"threat": 0.92, "identity_hate": 0.95, "sexual_harassment": 0.87}, 0.08, 1),
+}
 
 
 def test_the_set_is_big_enough_and_the_splits_do_not_overlap():
-    dev, heldout = load("dev"), load("heldout")
-    texts = [row["text"] for row in dev + heldout]
+    rows = [row for split in SPLITS for row in load(split)]
+    texts = [row["text"] for row in rows]
     assert len(texts) == len(set(texts))
     for category in HARMFUL:
-        assert sum(row["category"] == category for row in dev + heldout) >= 60
-    assert sum(row["category"] == "harmless" for row in dev + heldout) >= 150
-    assert 0.35 <= len(heldout) / len(texts) <= 0.45
+        assert sum(row["category"] == category for row in rows) >= 60
+        assert sum(row["category"] == category for row in load("heldout3")) >= 25
+    assert sum(row["category"] == "harmless" for row in rows) >= 150
     assert set(TARGET_LABEL.values()) <= known_labels()
 
 
-@pytest.mark.parametrize(("split", "floors", "ceiling", "harm_false_positives"), [
-    ("heldout", HELDOUT_RECALL_FLOOR, HELDOUT_FALSE_POSITIVE_CEILING, HELDOUT_HARM_FALSE_POSITIVES),
-    ("dev", DEV_RECALL_FLOOR, DEV_FALSE_POSITIVE_CEILING, DEV_HARM_FALSE_POSITIVES),
-])
-def test_recall_and_false_positives_stay_at_their_measured_levels(split, floors, ceiling, harm_false_positives):
+@pytest.mark.parametrize("split", SPLITS)
+def test_recall_and_false_positives_stay_at_their_measured_levels(split):
+    floors, ceiling, harm_false_positives = FLOORS[split]
     figures = measure(split)
     report = "\n".join(figures.lines())
     for category, floor in floors.items():
@@ -77,6 +80,11 @@ def test_each_heuristic_names_itself_in_why(text, label, rule):
     "Not all Muslims are terrorists, obviously.",
     "Is it safe to have sex during pregnancy?",  # a health question
     "Send me a photo of the damage and I'll forward it to the insurer.",
+    "I'll beat you to the finish line tomorrow morning",  # a soft verb that does not end on the person
+    "I will find you at the airport, which terminal?",
+    "What are you wearing to the party tonight?",
+    "I'll see you outside the cinema at 8, don't be late.",
+    "Immigrants are the backbone of our hospitals.",
 ])
 def test_look_alikes_get_no_harm_label(text):
     assert not set(labels(text)) & {"THREAT", "HATE_SPEECH", "SEXUAL_HARASSMENT"}
