@@ -1,7 +1,7 @@
 """Demo data for `make run`: a moderation policy with its blocklists, users, a queue with flags and reasons, bans of
 every kind, mutes, blocks, three calls, and dashboard logins. Idempotent: run it again and nothing is duplicated.
 
-Everything moderation state is written through the actions, as the API would write it: the policy and blocklists
+All moderation state is written through the actions, as the API would write it: the policy and blocklists
 (`create_blocklist`, `upsert_config`), users' reports (`flag_content`), and the policy's verdict on each reported
 message (`check_content` against the demo policy). So an item's recommended action, severity and labels are what the
 policy says about its text, with the rules that fired and why; a report the policy finds nothing in stays
@@ -85,8 +85,8 @@ IMAGES = [
 ]
 CHANNELS = ["messaging:general", "messaging:random", "livestream:fortnite", "livestream:music", "team:support"]
 
-# The demo policy: what `check` (and the Policies page's "try it" box) runs. Every engine the server has, with
-# rules a chat app could ship: swearing (the profanity list, a toxicity score from 0.7) is flagged for a look, as
+# The demo policy: what `check` (and the Policies page's "try it" box) runs. Every text engine and the image one,
+# with rules a chat app could ship: swearing (the profanity list, a toxicity score from 0.7) is flagged for a look, as
 # are links and contact details; spam domains are removed and scam patterns shadow-blocked (their author still
 # sees them); threats, harassment from high and scams from high severity are removed; explicit nudity in images is
 # removed (docs/policies.md).
@@ -183,7 +183,7 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.is_superuser = group == ADMINS
                 user.save()
-            user.groups.add(Group.objects.get(name=group))
+            user.groups.add(Group.objects.get_or_create(name=group)[0])  # made by migration 0002, unless flushed
             identity_for(user)
             result[username] = user
         return result
@@ -210,7 +210,8 @@ class Command(BaseCommand):
                 for i in range(start, min(count, start + 100)):
                     self._item(rng, people, i, reported_users, checked)
 
-    def _item(self, rng: random.Random, people: list[EndUser], i: int, reported_users: set[str], checked: bool):
+    def _item(self, rng: random.Random, people: list[EndUser], i: int, reported_users: set[str],
+              checked: bool) -> None:
         creator = rng.choice(people)
         reason = rng.choices(list(MESSAGES), weights=[5, 4, 2, 1, 1, 2])[0]
         # A user is reported once (one item per user: a second report for another reason would show the first
