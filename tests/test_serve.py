@@ -158,7 +158,8 @@ def test_the_terminal_shows_the_banner_last_and_request_lines_while_the_children
     assert _get(serve.port, "/accounts/login/") == 200  # a page: one line
     assert _get(serve.port, "/static/reviews/app.css") == 200  # an asset: none
     assert _get(serve.port, "/accounts/login/?poll=1", {"HX-Request": "true"}) == 200  # an htmx refresh: none
-    _poll(lambda: "GET /accounts/login/?poll=1" in (logs / "access.log").read_text(), "the access log")
+    assert _get(serve.port, "/accounts/login/?img=1", {"Sec-Fetch-Dest": "image"}) == 200  # a page's image: none
+    _poll(lambda: "GET /accounts/login/?img=1" in (logs / "access.log").read_text(), "the access log")
     _stop_and_check_nothing_is_left(serve)
 
     terminal = serve.log.read_text()
@@ -205,6 +206,9 @@ def test_request_lines_leave_out_refreshes_assets_and_health_checks_but_never_er
     assert not on_terminal("GET", "/queue/changes", 200, htmx=True)  # the queue's 3 s refresh
     assert not on_terminal("GET", "/static/reviews/app.css", 200, htmx=False)
     assert not on_terminal("GET", "/healthz", 200, htmx=False)
+    assert on_terminal("GET", "/queue/", 200, htmx=False, fetch_dest="document")  # a page the browser opened
+    assert not on_terminal("GET", "/queue/1/images/1", 200, htmx=False, fetch_dest="image")  # what it loads
+    assert not on_terminal("GET", "/queue/changes", 200, htmx=False, fetch_dest="empty")
     assert on_terminal("GET", "/queue/changes", 500, htmx=True)
     line = terminal_line("GET", "/queue/", "status=pending", 200, 0.0123)
     assert REQUEST_LINE.fullmatch(line.rstrip("\n")) and "GET    /queue/?status=pending  12 ms" in line

@@ -112,7 +112,10 @@ class Command(BaseCommand):
                           "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", "4",
                           "--access-logfile", str(self.log_dir / "access.log"), "--error-logfile", "-",
                           "--logger-class", "moderation_site.access_log.TerminalAccessLogger",
-                          "--graceful-timeout", "5", "--preload"],
+                          "--graceful-timeout", "5", "--preload",
+                          # serve is the supervisor; gunicorn's own control socket is one path in $HOME shared by
+                          # every gunicorn on the machine (two `make run`s, the tests), so it is off.
+                          "--no-control-socket"],
                   log=self.log_dir / "web.log", stdout_to_log=False),
             Child("worker", [os.path.join(bin_dir, "celery"), "-A", "moderation_site", "worker", "-B",
                              "--concurrency", "2", "--loglevel", "INFO",
